@@ -1,0 +1,2 @@
+/** NetworkPolicy model, validation, compiler to netfilter chains, and classifiers. */
+package dev.podlab.policy;
