@@ -1,0 +1,51 @@
+package dev.podlab.capture;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+/** Locates the shared packet-capture corpus (system property {@code podlab.shared}). */
+final class Corpus {
+    static final String ABSENT = "<corpus absent>";
+
+    private Corpus() {}
+
+    static Path pcapDir() {
+        String shared = System.getProperty("podlab.shared");
+        assumeTrue(shared != null, "podlab.shared is not set: skipping tests over the capture corpus");
+        Path dir = Path.of(shared, "corpus", "pcap");
+        assumeTrue(Files.isDirectory(dir), dir + " is absent: skipping tests over the capture corpus");
+        return dir;
+    }
+
+    static Path file(String name) {
+        assumeTrue(!ABSENT.equals(name), "capture corpus absent: skipping");
+        Path p = pcapDir().resolve(name);
+        assumeTrue(Files.isRegularFile(p), p + " is absent: skipping");
+        return p;
+    }
+
+    static Path expected(String name) {
+        Path p = pcapDir().resolve("expected").resolve(name);
+        assumeTrue(Files.isRegularFile(p), p + " is absent: skipping");
+        return p;
+    }
+
+    /** Every capture file name in the corpus, or one placeholder (which skips) when it is absent. */
+    static Stream<String> allFiles() throws IOException {
+        String shared = System.getProperty("podlab.shared");
+        Path dir = shared == null ? null : Path.of(shared, "corpus", "pcap");
+        if (dir == null || !Files.isDirectory(dir)) {
+            return Stream.of(ABSENT);
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            List<String> names = files.filter(Files::isRegularFile).map(p -> p.getFileName().toString())
+                    .filter(n -> n.endsWith(".pcap") || n.endsWith(".pcapng")).sorted().toList();
+            return names.isEmpty() ? Stream.of(ABSENT) : names.stream();
+        }
+    }
+}
