@@ -386,8 +386,56 @@ public final class Simulator {
     private void removeRoot() {
         int last = --size;
         if (last > 0) {
-            siftDown(0, heapTime[last], heapSeq[last], heapSlot[last], last);
+            removeRootBottomUp(heapTime[last], heapSeq[last], heapSlot[last], last);
         }
+    }
+
+    /**
+     * Floyd's bottom-up removal: the entry moved up from the last position almost always belongs
+     * near the bottom again, so walk the hole down to a leaf along the smallest children without
+     * comparing against it, then sift it up from there — one comparison fewer per level.
+     */
+    private void removeRootBottomUp(long t, long seq, int slot, int n) {
+        long[] time = heapTime;
+        long[] seqs = heapSeq;
+        int[] slots = heapSlot;
+        int i = 0;
+        while (true) {
+            int c = (i << 2) + 1;
+            if (c >= n) {
+                break;
+            }
+            int end = Math.min(c + 4, n);
+            int best = c;
+            long bt = time[c];
+            long bs = seqs[c];
+            for (int j = c + 1; j < end; j++) {
+                long jt = time[j];
+                if (jt < bt || (jt == bt && seqs[j] < bs)) {
+                    best = j;
+                    bt = jt;
+                    bs = seqs[j];
+                }
+            }
+            time[i] = bt;
+            seqs[i] = bs;
+            slots[i] = slots[best];
+            i = best;
+        }
+        while (i > 0) {
+            int parent = (i - 1) >>> 2;
+            long pt = time[parent];
+            if (pt < t || (pt == t && seqs[parent] < seq)) {
+                break;
+            }
+            time[i] = pt;
+            seqs[i] = seqs[parent];
+            slots[i] = slots[parent];
+            i = parent;
+        }
+        time[i] = t;
+        seqs[i] = seq;
+        slots[i] = slot;
     }
 
     /** Places (t, seq, slot) into the hole at {@code i}, moving smaller children up; n = heap size. */
