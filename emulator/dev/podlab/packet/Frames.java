@@ -299,34 +299,48 @@ public final class Frames {
      * gets a hashed IP ID ({@link IpIdent#hashed}) that the caller puts in {@code ip}.
      */
     public ByteBuf ping(Ipv4Spec ip, int id, int sequence, long virtualTimeNs) {
-        return ping(ip, id, sequence, virtualTimeNs, PING_DEFAULT_DATA_LENGTH);
+        return ping(ip, id, sequence, virtualTimeNs, PING_DEFAULT_DATA_LENGTH, PING_TIMEVAL_LENGTH);
     }
 
     /** {@link #ping(Ipv4Spec, int, int, long)} with {@code ping -s dataLength}. */
     public ByteBuf ping(Ipv4Spec ip, int id, int sequence, long virtualTimeNs, int dataLength) {
+        return ping(ip, id, sequence, virtualTimeNs, dataLength, PING_TIMEVAL_LENGTH);
+    }
+
+    /**
+     * A ping from a host whose {@code struct timeval} is {@code timevalLength} bytes: 16 on 64-bit
+     * Linux (the default), 8 on 32-bit hosts (two 32-bit fields).
+     */
+    public ByteBuf ping(Ipv4Spec ip, int id, int sequence, long virtualTimeNs, int dataLength, int timevalLength) {
         int icmpLen = Icmp4.HEADER_LENGTH + dataLength;
         ByteBuf b = allocate(Ethernet.HEADER_LENGTH + Ipv4.MIN_HEADER_LENGTH + icmpLen);
         int off = writeEthernet(b, b.readerIndex(), ip.dstMac, ip.srcMac, EtherType.IPV4);
         off = writeIpv4(b, off, ip, Ipv4.MIN_HEADER_LENGTH + icmpLen, IpProtocol.ICMP);
         icmp.wrap(b, off).type(Icmp4.ECHO).code(0).checksum(0).id(id).sequence(sequence);
-        writePingData(b, off + Icmp4.HEADER_LENGTH, dataLength, virtualTimeNs);
+        writePingData(b, off + Icmp4.HEADER_LENGTH, dataLength, virtualTimeNs, timevalLength);
         icmp.updateChecksum(icmpLen);
         return b;
     }
 
     /**
-     * Writes iputils ping data: a 16-byte little-endian timeval (seconds, microseconds) if there
-     * is room for it, and byte i = i (mod 256) for the rest.
+     * Writes iputils ping data: a little-endian timeval (seconds, microseconds; 16 or 8 bytes) if
+     * there is room for it, and byte i = i (mod 256) for the rest ({@code ping4_send_probe} fills
+     * the whole buffer with the pattern, then {@code pinger} stores the timeval over its start).
      */
-    public static void writePingData(ByteBuf b, int off, int length, long timeNs) {
-        int start = 0;
-        if (length >= PING_TIMEVAL_LENGTH) {
-            b.setLongLE(off, Math.floorDiv(timeNs, 1_000_000_000L));
-            b.setLongLE(off + 8, Math.floorMod(timeNs, 1_000_000_000L) / 1000);
-            start = PING_TIMEVAL_LENGTH;
-        }
-        for (int i = start; i < length; i++) {
+    public static void writePingData(ByteBuf b, int off, int length, long timeNs, int timevalLength) {
+        for (int i = 0; i < length; i++) {
             b.setByte(off + i, i);
+        }
+        if (length >= timevalLength) {
+            long sec = Math.floorDiv(timeNs, 1_000_000_000L);
+            long usec = Math.floorMod(timeNs, 1_000_000_000L) / 1000;
+            if (timevalLength == PING_TIMEVAL_LENGTH) {
+                b.setLongLE(off, sec);
+                b.setLongLE(off + 8, usec);
+            } else {
+                b.setIntLE(off, (int) sec);
+                b.setIntLE(off + 4, (int) usec);
+            }
         }
     }
 
@@ -532,7 +546,13 @@ public final class Frames {
         int udpOff = ipOff + Ipv4.MIN_HEADER_LENGTH;
         Udp u = udp.wrap(frame, udpOff);
         u.srcPort(s.srcPort).dstPort(s.dstPort).length(udpLen).checksum(0);
-        vxlan.wrap(frame, udpOff + Udp.HEADER_LENGTH).flags(Vxlan.FLAG_I).reserved1(0).vni(s.vni).reserved2(0);
+        vxlan.wrap(frame, udpOff + Udp.HEADER_LENGTH).vni(s.vni).reserved2(0);
+        if (s.gpeNextProtocol < 0) {
+            vxlan.flags(Vxlan.FLAG_I).reserved1(0);
+        } else {
+            // vxlan_build_gpe_hdr: P flag and the next protocol in the last reserved byte.
+            vxlan.flags(Vxlan.FLAG_I | Vxlan.FLAG_P).reserved1(s.gpeNextProtocol & 0xff);
+        }
         if (s.udpChecksum) {
             u.updateChecksum(s.src, s.dst, udpLen);
         }

@@ -27,6 +27,13 @@ public final class Vxlan {
 
     /** VXLAN_HF_VNI: the I flag, "VNI valid". */
     public static final int FLAG_I = 0x08;
+    /**
+     * VXLAN-GPE's P flag (draft-ietf-nvo3-vxlan-gpe, Linux VXLAN_F_GPE devices): the last byte of
+     * the first word is a Next Protocol (1 IPv4, 2 IPv6, 3 Ethernet).
+     */
+    public static final int FLAG_P = 0x04;
+    /** VXLAN-GPE next protocol: Ethernet. */
+    public static final int GPE_NEXT_ETHERNET = 3;
     /** IANA-assigned VXLAN port (RFC 7348); Linux's IANA_VXLAN_UDP_PORT. */
     public static final int PORT_IANA = 4789;
     /** The port Linux used before IANA's assignment and flannel still uses by default. */
@@ -88,6 +95,11 @@ public final class Vxlan {
     public Vxlan vni(int vni) {
         buf.setMedium(offset + VNI_OFFSET, vni);
         return this;
+    }
+
+    /** VXLAN-GPE next protocol (the low byte of {@link #reserved1()}); meaningful when P is set. */
+    public int gpeNextProtocol() {
+        return buf.getUnsignedByte(offset + 3);
     }
 
     /** The last reserved byte. */

@@ -19,6 +19,7 @@ public final class VxlanSpec {
     int dstPort = Vxlan.PORT_LINUX;
     int vni;
     boolean udpChecksum = true;
+    int gpeNextProtocol = -1;
 
     public VxlanSpec macs(long srcMac, long dstMac) {
         this.srcMac = srcMac;
@@ -69,6 +70,15 @@ public final class VxlanSpec {
 
     public VxlanSpec vni(int vni) {
         this.vni = vni;
+        return this;
+    }
+
+    /**
+     * Writes a VXLAN-GPE header instead (a Linux device created with {@code gpe}): flags I|P and
+     * this next protocol; -1 (default) for plain RFC 7348 VXLAN.
+     */
+    public VxlanSpec gpe(int nextProtocol) {
+        this.gpeNextProtocol = nextProtocol;
         return this;
     }
 
