@@ -33,11 +33,22 @@ public final class UdpTunnel {
 
     /**
      * A deterministic stand-in for {@code skb_get_hash}: a hash of the inner flow's addresses,
-     * protocol and ports (ports 0 for port-less protocols) keyed by {@code seed}. Symmetric flows
-     * are not folded together, like the kernel's flow hash. Never returns 0 (the kernel treats 0
-     * as "no hash").
+     * protocol and ports (ports 0 for port-less protocols) keyed by {@code seed}. Like the
+     * kernel's ({@code __flow_hash_consistentify} orders the endpoints before hashing: the lower
+     * address first, on equal addresses the lower port first), it is symmetric, so both
+     * directions of a connection get the same outer source port. Never returns 0 (the kernel
+     * treats 0 as "no hash").
      */
     public static int flowHash(int src, int dst, int protocol, int srcPort, int dstPort, int seed) {
+        int cmp = Integer.compareUnsigned(dst, src);
+        if (cmp < 0 || (cmp == 0 && (dstPort & 0xffff) < (srcPort & 0xffff))) {
+            int a = src;
+            src = dst;
+            dst = a;
+            int p = srcPort;
+            srcPort = dstPort;
+            dstPort = p;
+        }
         int h = seed ^ 0x9e3779b9;
         h = round(h, src);
         h = round(h, dst);

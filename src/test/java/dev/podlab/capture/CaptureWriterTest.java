@@ -1,5 +1,7 @@
 package dev.podlab.capture;
 
+import dev.podlab.testing.Tshark;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,5 +1,7 @@
 package dev.podlab.capture;
 
+import dev.podlab.testing.Shared;
+
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
@@ -8,18 +10,14 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
 
-/** Locates the shared packet-capture corpus (system property {@code podlab.shared}). */
+/** Locates the shared packet-capture corpus (see {@link Shared}). */
 final class Corpus {
     static final String ABSENT = "<corpus absent>";
 
     private Corpus() {}
 
     static Path pcapDir() {
-        String shared = System.getProperty("podlab.shared");
-        assumeTrue(shared != null, "podlab.shared is not set: skipping tests over the capture corpus");
-        Path dir = Path.of(shared, "corpus", "pcap");
-        assumeTrue(Files.isDirectory(dir), dir + " is absent: skipping tests over the capture corpus");
-        return dir;
+        return Shared.corpus();
     }
 
     static Path file(String name) {
@@ -37,9 +35,8 @@ final class Corpus {
 
     /** Every capture file name in the corpus, or one placeholder (which skips) when it is absent. */
     static Stream<String> allFiles() throws IOException {
-        String shared = System.getProperty("podlab.shared");
-        Path dir = shared == null ? null : Path.of(shared, "corpus", "pcap");
-        if (dir == null || !Files.isDirectory(dir)) {
+        Path dir = Shared.corpusOrNull();
+        if (dir == null) {
             return Stream.of(ABSENT);
         }
         try (Stream<Path> files = Files.list(dir)) {

@@ -1,5 +1,7 @@
 package dev.podlab.packet;
 
+import dev.podlab.testing.Shared;
+
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
@@ -30,11 +32,7 @@ final class CorpusPcap {
 
     /** The corpus folder, or a skipped test (with a message) when /work/shared is absent. */
     static Path corpusDir() {
-        String shared = System.getProperty("podlab.shared", "../shared");
-        Path dir = Path.of(shared, "corpus", "pcap");
-        assumeTrue(Files.isDirectory(dir), "shared corpus not found at " + dir.toAbsolutePath()
-                + " (set -Dpodlab.shared); skipping corpus-based test");
-        return dir;
+        return Shared.corpus();
     }
 
     static File read(String name) {

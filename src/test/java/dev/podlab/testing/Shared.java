@@ -20,6 +20,12 @@ public final class Shared {
         return dir;
     }
 
+    /** {@code shared/corpus/pcap} when present, else null (for building parameter lists). */
+    public static Path corpusOrNull() {
+        Path dir = Path.of(System.getProperty("podlab.shared", "../shared"), "corpus", "pcap");
+        return Files.isDirectory(dir) ? dir : null;
+    }
+
     /** {@code shared/corpus/pcap}, or a skipped test. */
     public static Path corpus() {
         Path dir = dir().resolve("corpus").resolve("pcap");

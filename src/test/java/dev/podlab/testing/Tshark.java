@@ -1,4 +1,4 @@
-package dev.podlab.capture;
+package dev.podlab.testing;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -11,14 +11,14 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** Runs Wireshark's command-line tools as the independent reference; skips when absent. */
-final class Tshark {
-    static final Path TSHARK = Path.of("/usr/bin/tshark");
-    static final Path CAPINFOS = Path.of("/usr/bin/capinfos");
+public final class Tshark {
+    public static final Path TSHARK = Path.of("/usr/bin/tshark");
+    public static final Path CAPINFOS = Path.of("/usr/bin/capinfos");
 
     private Tshark() {}
 
     /** {@code tshark -n -r file -T fields -e f1 -e f2 ...}: one row per frame, one column per field. */
-    static List<String[]> fields(Path file, String... fields) throws IOException, InterruptedException {
+    public static List<String[]> fields(Path file, String... fields) throws IOException, InterruptedException {
         assumeTrue(Files.isExecutable(TSHARK), TSHARK + " not installed: skipping the comparison with Wireshark");
         List<String> cmd = new ArrayList<>(List.of(TSHARK.toString(), "-n", "-r", file.toString(), "-T", "fields",
                 "-E", "separator=/t"));
@@ -34,11 +34,43 @@ final class Tshark {
     }
 
     /** {@code capinfos -M -T -r -c -I file} machine-readable table: header row and one value row. */
-    static List<String> capinfos(Path file, String... options) throws IOException, InterruptedException {
+    public static List<String> capinfos(Path file, String... options) throws IOException, InterruptedException {
         assumeTrue(Files.isExecutable(CAPINFOS), CAPINFOS + " not installed: skipping the capinfos check");
         List<String> cmd = new ArrayList<>(List.of(CAPINFOS.toString()));
         cmd.addAll(List.of(options));
         cmd.add(file.toString());
+        return run(cmd);
+    }
+
+    /**
+     * The expert-information summary tshark prints for a file ({@code -q -z expert}), with extra
+     * options such as {@code -o ip.check_checksum:TRUE}: the lines of its "Errors" section (a
+     * malformed packet is an error too), empty when there are none.
+     */
+    public static List<String> expertErrors(Path file, String... options) throws IOException, InterruptedException {
+        assumeTrue(Files.isExecutable(TSHARK), TSHARK + " not installed: skipping the check with Wireshark");
+        List<String> cmd = new ArrayList<>(List.of(TSHARK.toString(), "-n", "-r", file.toString()));
+        cmd.addAll(List.of(options));
+        cmd.addAll(List.of("-q", "-z", "expert"));
+        List<String> errors = new ArrayList<>();
+        boolean inErrors = false;
+        for (String line : run(cmd)) {
+            if (line.matches("^\\S.*\\(\\d+\\)$")) {
+                inErrors = line.startsWith("Errors");
+                continue;
+            }
+            if (inErrors && !line.startsWith("=") && !line.trim().startsWith("Frequency")) {
+                errors.add(line.trim());
+            }
+        }
+        return errors;
+    }
+
+    /** Runs tshark with the given arguments after {@code -n -r file}; its standard output lines. */
+    public static List<String> run(Path file, String... args) throws IOException, InterruptedException {
+        assumeTrue(Files.isExecutable(TSHARK), TSHARK + " not installed: skipping the check with Wireshark");
+        List<String> cmd = new ArrayList<>(List.of(TSHARK.toString(), "-n", "-r", file.toString()));
+        cmd.addAll(List.of(args));
         return run(cmd);
     }
 
