@@ -1,6 +1,10 @@
 package dev.podlab.packet;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.util.internal.PlatformDependent;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 
 /**
  * The Internet checksum (RFC 1071) and its incremental update (RFC 1624), over {@link ByteBuf}
@@ -23,11 +27,35 @@ public final class Checksums {
      * section 4.1). The result is an unfolded partial sum; pass it to {@link #fold}.
      */
     public static long sum(ByteBuf buf, int offset, int length, long initial) {
+        if (offset < 0 || length < 0 || offset + length > buf.capacity()) {
+            throw new IndexOutOfBoundsException("checksum range " + offset + "+" + length
+                    + " outside buffer capacity " + buf.capacity());
+        }
         long acc = initial;
         int i = offset;
         int end = offset + length;
-        // 4 bytes at a time: the accumulator is 64 bits wide, so no carry is ever lost for any
-        // length a ByteBuf can hold.
+        // 8 bytes at a time, added as two 32-bit halves: the 64-bit accumulator cannot overflow
+        // for any length a ByteBuf can hold. The backing array or memory is read directly, the
+        // range having been checked above.
+        if (buf.hasArray()) {
+            byte[] a = buf.array();
+            int base = buf.arrayOffset();
+            while (end - i >= 8) {
+                long v = (long) LONG_BE.get(a, base + i);
+                acc += (v >>> 32) + (v & 0xffffffffL);
+                i += 8;
+            }
+        } else if (buf.hasMemoryAddress() && PlatformDependent.hasUnsafe()) {
+            long address = buf.memoryAddress();
+            while (end - i >= 8) {
+                long v = PlatformDependent.getLong(address + i);
+                if (!PlatformDependent.BIG_ENDIAN_NATIVE_ORDER) {
+                    v = Long.reverseBytes(v);
+                }
+                acc += (v >>> 32) + (v & 0xffffffffL);
+                i += 8;
+            }
+        }
         while (end - i >= 4) {
             acc += buf.getUnsignedInt(i);
             i += 4;
@@ -41,6 +69,9 @@ public final class Checksums {
         }
         return acc;
     }
+
+    private static final VarHandle LONG_BE =
+            MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
 
     /** {@link #sum(ByteBuf, int, int, long)} starting from zero. */
     public static long sum(ByteBuf buf, int offset, int length) {

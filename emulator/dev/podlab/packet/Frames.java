@@ -227,7 +227,9 @@ public final class Frames {
      * that ACK and carries no ACK; otherwise seq is 0 and it acknowledges seq + SYN + FIN +
      * payload length with RST|ACK. Window 0, no options. The IP header comes from the TCP control
      * socket via {@code ip_send_unicast_reply}: DF set with IP ID 0 (PMTUDISC_DO), TTL 64, and
-     * the TOS of the offending packet without its ECN bits.
+     * the TOS of the offending packet without its ECN bits (current kernels:
+     * {@code arg.tos = ip_hdr(skb)->tos & ~INET_ECN_MASK}; kernels before that change reflected
+     * the whole TOS byte).
      *
      * @param rx       buffer holding the received segment
      * @param ipOffset absolute offset of its IPv4 header

@@ -123,32 +123,53 @@ public final class Layers {
     private int frameLength;
     private int allFlags;
 
-    private final int[] l2Kind = new int[MAX_LEVELS];
-    private final int[] l2Offset = new int[MAX_LEVELS];
-    private final int[] l2Length = new int[MAX_LEVELS];
-    private final int[] vlanCount = new int[MAX_LEVELS];
-    private final int[] vlanTpid = new int[MAX_LEVELS * MAX_VLAN_TAGS];
-    private final int[] vlanTci = new int[MAX_LEVELS * MAX_VLAN_TAGS];
-    private final int[] etherType = new int[MAX_LEVELS];
-    private final int[] l3Kind = new int[MAX_LEVELS];
-    private final int[] l3Offset = new int[MAX_LEVELS];
-    private final int[] l3HeaderLength = new int[MAX_LEVELS];
-    private final int[] l3End = new int[MAX_LEVELS];
-    private final int[] ipProtocol = new int[MAX_LEVELS];
-    private final int[] l4Kind = new int[MAX_LEVELS];
-    private final int[] l4Offset = new int[MAX_LEVELS];
-    private final int[] l4HeaderLength = new int[MAX_LEVELS];
-    private final int[] tunnelKind = new int[MAX_LEVELS];
-    private final int[] tunnelOffset = new int[MAX_LEVELS];
-    private final int[] vni = new int[MAX_LEVELS];
-    private final int[] payloadOffset = new int[MAX_LEVELS];
-    private final int[] payloadLength = new int[MAX_LEVELS];
-    private final int[] trailerLength = new int[MAX_LEVELS];
-    private final int[] flags = new int[MAX_LEVELS];
-    private final int[] truncatedHeader = new int[MAX_LEVELS];
-    private final int[] truncatedNeeded = new int[MAX_LEVELS];
-    private final int[] truncatedAvailable = new int[MAX_LEVELS];
-    private final int[] truncatedOffset = new int[MAX_LEVELS];
+    // One row of STRIDE ints per level (struct-of-ints layout): opening a level is one array copy
+    // of the template row, and every field is one bounds-checked array access.
+    private static final int L2_KIND = 0;
+    private static final int L2_OFFSET = 1;
+    private static final int L2_LENGTH = 2;
+    private static final int VLAN_COUNT = 3;
+    private static final int VLAN_TPID0 = 4;
+    private static final int VLAN_TCI0 = 5;
+    private static final int VLAN_TPID1 = 6;
+    private static final int VLAN_TCI1 = 7;
+    private static final int ETHER_TYPE = 8;
+    private static final int L3_KIND = 9;
+    private static final int L3_OFFSET = 10;
+    private static final int L3_HEADER_LENGTH = 11;
+    private static final int L3_END = 12;
+    private static final int IP_PROTOCOL = 13;
+    private static final int L4_KIND = 14;
+    private static final int L4_OFFSET = 15;
+    private static final int L4_HEADER_LENGTH = 16;
+    private static final int TUNNEL_KIND = 17;
+    private static final int TUNNEL_OFFSET = 18;
+    private static final int VNI = 19;
+    private static final int PAYLOAD_OFFSET = 20;
+    private static final int PAYLOAD_LENGTH = 21;
+    private static final int TRAILER_LENGTH = 22;
+    private static final int FLAGS = 23;
+    private static final int TRUNC_HEADER = 24;
+    private static final int TRUNC_NEEDED = 25;
+    private static final int TRUNC_AVAILABLE = 26;
+    private static final int TRUNC_OFFSET = 27;
+    private static final int STRIDE = 32;
+    private static final int[] TEMPLATE = new int[STRIDE];
+
+    static {
+        TEMPLATE[L2_OFFSET] = -1;
+        TEMPLATE[ETHER_TYPE] = -1;
+        TEMPLATE[L3_OFFSET] = -1;
+        TEMPLATE[L3_END] = -1;
+        TEMPLATE[IP_PROTOCOL] = -1;
+        TEMPLATE[L4_OFFSET] = -1;
+        TEMPLATE[TUNNEL_OFFSET] = -1;
+        TEMPLATE[VNI] = -1;
+        TEMPLATE[PAYLOAD_OFFSET] = -1;
+        TEMPLATE[TRUNC_OFFSET] = -1;
+    }
+
+    private final int[] row = new int[MAX_LEVELS * STRIDE];
 
     // ------------------------------------------------------------------ writing (dissector)
 
@@ -163,110 +184,103 @@ public final class Layers {
     /** Opens level {@code lv} with every field cleared. */
     void begin(int lv) {
         levels = lv + 1;
-        l2Kind[lv] = L2_NONE;
-        l2Offset[lv] = -1;
-        l2Length[lv] = 0;
-        vlanCount[lv] = 0;
-        etherType[lv] = -1;
-        l3Kind[lv] = L3_NONE;
-        l3Offset[lv] = -1;
-        l3HeaderLength[lv] = 0;
-        l3End[lv] = -1;
-        ipProtocol[lv] = -1;
-        l4Kind[lv] = L4_NONE;
-        l4Offset[lv] = -1;
-        l4HeaderLength[lv] = 0;
-        tunnelKind[lv] = TUNNEL_NONE;
-        tunnelOffset[lv] = -1;
-        vni[lv] = -1;
-        payloadOffset[lv] = -1;
-        payloadLength[lv] = 0;
-        trailerLength[lv] = 0;
-        flags[lv] = 0;
-        truncatedHeader[lv] = HDR_NONE;
-        truncatedNeeded[lv] = 0;
-        truncatedAvailable[lv] = 0;
-        truncatedOffset[lv] = -1;
+        System.arraycopy(TEMPLATE, 0, row, lv * STRIDE, STRIDE);
+    }
+
+    private int get(int lv, int field) {
+        return row[lv * STRIDE + field];
+    }
+
+    private void set(int lv, int field, int value) {
+        row[lv * STRIDE + field] = value;
     }
 
     void flag(int lv, int flag) {
-        flags[lv] |= flag;
+        row[lv * STRIDE + FLAGS] |= flag;
         allFlags |= flag;
     }
 
     void truncated(int lv, int header, int offset, int needed, int available) {
         flag(lv, FLAG_TRUNCATED);
-        truncatedHeader[lv] = header;
-        truncatedOffset[lv] = offset;
-        truncatedNeeded[lv] = needed;
-        truncatedAvailable[lv] = Math.max(0, available);
+        int b = lv * STRIDE;
+        row[b + TRUNC_HEADER] = header;
+        row[b + TRUNC_OFFSET] = offset;
+        row[b + TRUNC_NEEDED] = needed;
+        row[b + TRUNC_AVAILABLE] = Math.max(0, available);
     }
 
     void l2(int lv, int kind, int offset, int length) {
-        l2Kind[lv] = kind;
-        l2Offset[lv] = offset;
-        l2Length[lv] = length;
+        int b = lv * STRIDE;
+        row[b + L2_KIND] = kind;
+        row[b + L2_OFFSET] = offset;
+        row[b + L2_LENGTH] = length;
     }
 
     void vlan(int lv, int tpid, int tci) {
-        int n = vlanCount[lv];
+        int b = lv * STRIDE;
+        int n = row[b + VLAN_COUNT];
         if (n < MAX_VLAN_TAGS) {
-            vlanTpid[lv * MAX_VLAN_TAGS + n] = tpid;
-            vlanTci[lv * MAX_VLAN_TAGS + n] = tci;
+            row[b + VLAN_TPID0 + 2 * n] = tpid;
+            row[b + VLAN_TCI0 + 2 * n] = tci;
         }
-        vlanCount[lv] = n + 1;
+        row[b + VLAN_COUNT] = n + 1;
     }
 
     void l2LengthAdd(int lv, int n) {
-        l2Length[lv] += n;
+        row[lv * STRIDE + L2_LENGTH] += n;
     }
 
     void etherType(int lv, int type) {
-        etherType[lv] = type;
+        set(lv, ETHER_TYPE, type);
     }
 
     void l3(int lv, int kind, int offset) {
-        l3Kind[lv] = kind;
-        l3Offset[lv] = offset;
+        int b = lv * STRIDE;
+        row[b + L3_KIND] = kind;
+        row[b + L3_OFFSET] = offset;
     }
 
     void l3Header(int lv, int headerLength, int end, int protocol) {
-        l3HeaderLength[lv] = headerLength;
-        l3End[lv] = end;
-        ipProtocol[lv] = protocol;
+        int b = lv * STRIDE;
+        row[b + L3_HEADER_LENGTH] = headerLength;
+        row[b + L3_END] = end;
+        row[b + IP_PROTOCOL] = protocol;
     }
 
     void l3HeaderLength(int lv, int headerLength) {
-        l3HeaderLength[lv] = headerLength;
+        set(lv, L3_HEADER_LENGTH, headerLength);
     }
 
     void l3End(int lv, int end) {
-        l3End[lv] = end;
+        set(lv, L3_END, end);
     }
 
     void ipProtocol(int lv, int protocol) {
-        ipProtocol[lv] = protocol;
+        set(lv, IP_PROTOCOL, protocol);
     }
 
     void l4(int lv, int kind, int offset, int headerLength) {
-        l4Kind[lv] = kind;
-        l4Offset[lv] = offset;
-        l4HeaderLength[lv] = headerLength;
+        int b = lv * STRIDE;
+        row[b + L4_KIND] = kind;
+        row[b + L4_OFFSET] = offset;
+        row[b + L4_HEADER_LENGTH] = headerLength;
     }
 
     void tunnel(int lv, int kind, int offset, int vni) {
-        tunnelKind[lv] = kind;
-        tunnelOffset[lv] = offset;
-        this.vni[lv] = vni;
+        int b = lv * STRIDE;
+        row[b + TUNNEL_KIND] = kind;
+        row[b + TUNNEL_OFFSET] = offset;
+        row[b + VNI] = vni;
     }
 
     void payload(int lv, int offset, int length) {
-        payloadOffset[lv] = offset;
-        payloadLength[lv] = Math.max(0, length);
+        int b = lv * STRIDE;
+        row[b + PAYLOAD_OFFSET] = offset;
+        row[b + PAYLOAD_LENGTH] = Math.max(0, length);
     }
 
     void trailer(int lv, int length) {
-        trailerLength[lv] = length;
+        set(lv, TRAILER_LENGTH, length);
         flag(lv, FLAG_TRAILER);
     }
 
@@ -306,129 +320,129 @@ public final class Layers {
     }
 
     public int l2Kind(int lv) {
-        return l2Kind[lv];
+        return get(lv, L2_KIND);
     }
 
     public int l2Offset(int lv) {
-        return l2Offset[lv];
+        return get(lv, L2_OFFSET);
     }
 
     /** Bytes of link-layer header at this level, VLAN tags included. */
     public int l2Length(int lv) {
-        return l2Length[lv];
+        return get(lv, L2_LENGTH);
     }
 
     /** Number of VLAN tags seen at this level (may exceed {@link #MAX_VLAN_TAGS}). */
     public int vlanCount(int lv) {
-        return vlanCount[lv];
+        return get(lv, VLAN_COUNT);
     }
 
     /** TPID of tag {@code i} (outermost first), i below min(vlanCount, MAX_VLAN_TAGS). */
     public int vlanTpid(int lv, int i) {
-        return vlanTpid[lv * MAX_VLAN_TAGS + i];
+        return get(lv, VLAN_TPID0 + 2 * i);
     }
 
     /** TCI of tag {@code i} (outermost first). */
     public int vlanTci(int lv, int i) {
-        return vlanTci[lv * MAX_VLAN_TAGS + i];
+        return get(lv, VLAN_TCI0 + 2 * i);
     }
 
     /** The EtherType after any VLAN tags (also for non-IP frames), or -1 when none. */
     public int etherType(int lv) {
-        return etherType[lv];
+        return get(lv, ETHER_TYPE);
     }
 
     public int l3Kind(int lv) {
-        return l3Kind[lv];
+        return get(lv, L3_KIND);
     }
 
     public int l3Offset(int lv) {
-        return l3Offset[lv];
+        return get(lv, L3_OFFSET);
     }
 
     /** IPv4 header length (IHL*4), IPv6 40, ARP packet length; 0 when unknown. */
     public int l3HeaderLength(int lv) {
-        return l3HeaderLength[lv];
+        return get(lv, L3_HEADER_LENGTH);
     }
 
     /** End of the layer-3 datagram within the captured bytes (min of total length and capture). */
     public int l3End(int lv) {
-        return l3End[lv];
+        return get(lv, L3_END);
     }
 
     /** IPv4 protocol / IPv6 next header, or -1. */
     public int ipProtocol(int lv) {
-        return ipProtocol[lv];
+        return get(lv, IP_PROTOCOL);
     }
 
     public int l4Kind(int lv) {
-        return l4Kind[lv];
+        return get(lv, L4_KIND);
     }
 
     public int l4Offset(int lv) {
-        return l4Offset[lv];
+        return get(lv, L4_OFFSET);
     }
 
     /** TCP data offset * 4, UDP 8, ICMP 8, SCTP 12; 0 when not complete. */
     public int l4HeaderLength(int lv) {
-        return l4HeaderLength[lv];
+        return get(lv, L4_HEADER_LENGTH);
     }
 
     public int tunnelKind(int lv) {
-        return tunnelKind[lv];
+        return get(lv, TUNNEL_KIND);
     }
 
     /** Offset of the VXLAN header (VXLAN) or of the inner IP header (IPIP, 6in4). */
     public int tunnelOffset(int lv) {
-        return tunnelOffset[lv];
+        return get(lv, TUNNEL_OFFSET);
     }
 
     /** VXLAN network identifier, or -1. */
     public int vni(int lv) {
-        return vni[lv];
+        return get(lv, VNI);
     }
 
     /** Offset of the innermost payload of this level (after L4, or after L3 for other protocols). */
     public int payloadOffset(int lv) {
-        return payloadOffset[lv];
+        return get(lv, PAYLOAD_OFFSET);
     }
 
     /** Captured payload bytes at {@link #payloadOffset}. */
     public int payloadLength(int lv) {
-        return payloadLength[lv];
+        return get(lv, PAYLOAD_LENGTH);
     }
 
     /** Bytes after the datagram in the frame (Ethernet padding), when {@link #FLAG_TRAILER}. */
     public int trailerLength(int lv) {
-        return trailerLength[lv];
+        return get(lv, TRAILER_LENGTH);
     }
 
     public int flags(int lv) {
-        return flags[lv];
+        return get(lv, FLAGS);
     }
 
     public boolean has(int lv, int flag) {
-        return (flags[lv] & flag) != 0;
+        return (get(lv, FLAGS) & flag) != 0;
     }
 
     /** Which header is cut short ({@code HDR_*}), or {@link #HDR_NONE}. */
     public int truncatedHeader(int lv) {
-        return truncatedHeader[lv];
+        return get(lv, TRUNC_HEADER);
     }
 
     /** Absolute offset of the truncated header. */
     public int truncatedOffset(int lv) {
-        return truncatedOffset[lv];
+        return get(lv, TRUNC_OFFSET);
     }
 
     /** Bytes that header needs. */
     public int truncatedNeeded(int lv) {
-        return truncatedNeeded[lv];
+        return get(lv, TRUNC_NEEDED);
     }
 
     /** Bytes of it that were captured. */
     public int truncatedAvailable(int lv) {
-        return truncatedAvailable[lv];
+        return get(lv, TRUNC_AVAILABLE);
     }
 
     /** Short name of a {@code HDR_*} constant ("IPv4", "TCP", ...). */
@@ -457,7 +471,7 @@ public final class Layers {
      * nothing when the level is clean. For humans and test messages (a printer formats its own).
      */
     public StringBuilder describeProblems(int lv, StringBuilder sb) {
-        int f = flags[lv];
+        int f = get(lv, FLAGS);
         if (f == 0) {
             return sb;
         }
@@ -466,18 +480,18 @@ public final class Layers {
             sb.append(" unknown link type ").append(linkType).append(';');
         }
         if ((f & FLAG_TRUNCATED) != 0) {
-            sb.append(' ').append(headerName(truncatedHeader[lv])).append(" header truncated at offset ")
-                    .append(truncatedOffset[lv]).append(": ").append(truncatedAvailable[lv]).append(" of ")
-                    .append(truncatedNeeded[lv]).append(" bytes captured;");
+            sb.append(' ').append(headerName(get(lv, TRUNC_HEADER))).append(" header truncated at offset ")
+                    .append(get(lv, TRUNC_OFFSET)).append(": ").append(get(lv, TRUNC_AVAILABLE)).append(" of ")
+                    .append(get(lv, TRUNC_NEEDED)).append(" bytes captured;");
         }
         if ((f & FLAG_BAD_IP_VERSION) != 0) {
-            sb.append(" bad IP version at offset ").append(l3Offset[lv]).append(';');
+            sb.append(" bad IP version at offset ").append(get(lv, L3_OFFSET)).append(';');
         }
         if ((f & FLAG_BAD_IHL) != 0) {
-            sb.append(" IPv4 header length < 20 at offset ").append(l3Offset[lv]).append(';');
+            sb.append(" IPv4 header length < 20 at offset ").append(get(lv, L3_OFFSET)).append(';');
         }
         if ((f & FLAG_BAD_IP_TOTAL_LENGTH) != 0) {
-            sb.append(" IPv4 total length < header length at offset ").append(l3Offset[lv]).append(';');
+            sb.append(" IPv4 total length < header length at offset ").append(get(lv, L3_OFFSET)).append(';');
         }
         if ((f & FLAG_IP_SNAPLEN_CUT) != 0) {
             sb.append(" IPv4 datagram cut by snaplen;");
@@ -513,7 +527,7 @@ public final class Layers {
             sb.append(" ARP not Ethernet/IPv4;");
         }
         if ((f & FLAG_TRAILER) != 0) {
-            sb.append(' ').append(trailerLength[lv]).append(" trailer bytes;");
+            sb.append(' ').append(get(lv, TRAILER_LENGTH)).append(" trailer bytes;");
         }
         if ((f & FLAG_TOO_MANY_LEVELS) != 0) {
             sb.append(" more than ").append(MAX_LEVELS).append(" encapsulation levels;");

@@ -39,6 +39,28 @@ public final class TcpSpec {
     final long[] sackLeft = new long[MAX_SACK_BLOCKS];
     final long[] sackRight = new long[MAX_SACK_BLOCKS];
 
+    /**
+     * A SYN as Linux's {@code tcp_connect} sends it with default sysctls (SACK, timestamps and
+     * window scaling on): MSS, SACK-permitted, timestamps (TSecr 0) and window scale, 20 option
+     * bytes in {@code tcp_options_write} order. {@code window} is the unscaled initial receive
+     * window ({@code tcp_select_initial_window}: 64240 for MSS 1460 with default buffers) and
+     * {@code windowScale} the advertised shift (7 with the default tcp_rmem).
+     */
+    public TcpSpec linuxSyn(int srcPort, int dstPort, long isn, int mss, long tsVal, int window, int windowScale) {
+        return reset().ports(srcPort, dstPort).seq(isn).flags(Tcp.SYN).window(window).mss(mss).sackPermitted(true)
+                .timestamps(tsVal, 0).windowScale(windowScale);
+    }
+
+    /**
+     * A SYN-ACK answering a SYN that offered SACK, timestamps and window scaling
+     * ({@code tcp_make_synack}): the same option layout with TSecr echoing the peer's TSval.
+     */
+    public TcpSpec linuxSynAck(int srcPort, int dstPort, long isn, long peerIsn, int mss, long tsVal, long tsEcr,
+                               int window, int windowScale) {
+        return reset().ports(srcPort, dstPort).seq(isn).ack(peerIsn + 1).flags(Tcp.SYN | Tcp.ACK).window(window)
+                .mss(mss).sackPermitted(true).timestamps(tsVal, tsEcr).windowScale(windowScale);
+    }
+
     /** Clears every field and option. */
     public TcpSpec reset() {
         srcPort = 0;

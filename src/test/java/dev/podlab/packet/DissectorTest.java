@@ -101,6 +101,22 @@ class DissectorTest {
         assertThat(matches(got, want)).as("got %s, want %s (%s)", got, want, problems(layers)).isTrue();
     }
 
+    @ParameterizedTest(name = "{0}: same layers from a direct buffer at offset 50")
+    @MethodSource("corpusCases")
+    void directBufferAtAnOffsetGivesTheSameLayers(String name, String file, int index, boolean verify, String want) {
+        CorpusPcap.File f = CorpusPcap.read(file);
+        byte[] data = f.packet(index);
+        Dissector d = verify ? verifying : dissector;
+        d.dissect(Unpooled.wrappedBuffer(data), 0, data.length, f.linkType(), layers);
+        String heap = summary(layers);
+        int heapPayload = layers.payloadOffset(layers.innermost());
+        ByteBuf direct = Unpooled.directBuffer(50 + data.length + 10).writeZero(50).writeBytes(data).writeZero(10);
+        d.dissect(direct, 50, data.length, f.linkType(), layers);
+        assertThat(summary(layers)).isEqualTo(heap);
+        assertThat(layers.payloadOffset(layers.innermost())).isEqualTo(heapPayload < 0 ? -1 : heapPayload + 50);
+        direct.release();
+    }
+
     @Test
     void ipv4TruncationNamesHeaderOffsetAndByteCounts() {
         dissect("ip4-trunc.pcap", 0, dissector);
@@ -202,6 +218,11 @@ class DissectorTest {
                 for (int len = 0; len <= r.data().length; len++) {
                     verifying.dissect(b, 0, len, f.linkType(), layers);
                     assertThat(layers.levels()).isPositive();
+                    for (int lv = 0; lv < layers.levels(); lv++) {
+                        assertThat(layers.has(lv, Layers.FLAG_TRUNCATED) && layers.truncatedHeader(lv) == Layers.HDR_NONE)
+                                .as("%s cut at %d: a read went past the captured bytes (%s)", file, len, problems(layers))
+                                .isFalse();
+                    }
                     if (len < r.data().length && len < 14 && f.linkType() == LinkType.ETHERNET) {
                         assertThat(layers.has(0, Layers.FLAG_TRUNCATED)).isTrue();
                     }

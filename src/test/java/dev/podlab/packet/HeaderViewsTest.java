@@ -275,6 +275,30 @@ class HeaderViewsTest {
     }
 
     @Test
+    void checksumIsTheSameOverHeapDirectAndCompositeBuffersAtAnyOffsetAndLength() {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(11);
+        byte[] data = new byte[300];
+        for (int j = 0; j < data.length; j++) {
+            data[j] = (byte) r.nextInt(256);
+        }
+        ByteBuf heap = Unpooled.wrappedBuffer(data);
+        ByteBuf direct = Unpooled.directBuffer(300).writeBytes(data);
+        ByteBuf composite = Unpooled.wrappedBuffer(Unpooled.wrappedBuffer(data, 0, 100),
+                Unpooled.wrappedBuffer(data, 100, 200));
+        for (int off = 0; off < 20; off++) {
+            for (int len = 0; len < 280; len += 7) {
+                int want = referenceChecksum(heap, off, len, -1);
+                assertThat(Checksums.internetChecksum(heap, off, len)).as("heap %d+%d", off, len).isEqualTo(want);
+                assertThat(Checksums.internetChecksum(direct, off, len)).as("direct %d+%d", off, len).isEqualTo(want);
+                assertThat(Checksums.internetChecksum(composite, off, len)).as("composite %d+%d", off, len)
+                        .isEqualTo(want);
+            }
+        }
+        assertThatThrownBy(() -> Checksums.sum(direct, 290, 20)).isInstanceOf(IndexOutOfBoundsException.class);
+        direct.release();
+    }
+
+    @Test
     void incrementalUpdateEqualsRecomputation() {
         java.util.SplittableRandom r = new java.util.SplittableRandom(7);
         for (int i = 0; i < 1000; i++) {
