@@ -19,9 +19,16 @@ public final class Tshark {
 
     /** {@code tshark -n -r file -T fields -e f1 -e f2 ...}: one row per frame, one column per field. */
     public static List<String[]> fields(Path file, String... fields) throws IOException, InterruptedException {
+        return fields(file, List.of(), fields);
+    }
+
+    /** As {@link #fields(Path, String...)} with extra tshark options (e.g. {@code -d udp.port==8472,vxlan}). */
+    public static List<String[]> fields(Path file, List<String> options, String... fields)
+            throws IOException, InterruptedException {
         assumeTrue(Files.isExecutable(TSHARK), TSHARK + " not installed: skipping the comparison with Wireshark");
         List<String> cmd = new ArrayList<>(List.of(TSHARK.toString(), "-n", "-r", file.toString(), "-T", "fields",
                 "-E", "separator=/t"));
+        cmd.addAll(options);
         for (String f : fields) {
             cmd.add("-e");
             cmd.add(f);

@@ -43,7 +43,7 @@ class ShippedCaptureTest {
 
     @Test
     void tsharkDecodesFlannelVxlanOnPort8472WithVni1NodeOuterAndPodInnerAddresses() throws Exception {
-        List<String[]> rows = Tshark.fields(SHIPPED, "frame.interface_name", "udp.dstport", "vxlan.vni", "ip.src",
+        List<String[]> rows = Tshark.fields(SHIPPED, List.of("-d", "udp.port==8472,vxlan"), "frame.interface_name", "udp.dstport", "vxlan.vni", "ip.src",
                 "ip.dst", "ip.ttl", "ip.flags.df");
         List<String[]> outer = rows.stream().filter(r -> r[0].endsWith("/eth0")).toList();
         assumeTrue(!rows.isEmpty(), "tshark printed nothing");
