@@ -3,6 +3,8 @@ package dev.podlab.bench;
 import dev.podlab.capture.CaptureReader;
 import dev.podlab.capture.CaptureRecord;
 import dev.podlab.capture.PcapngWriter;
+import dev.podlab.packet.Dissector;
+import dev.podlab.packet.Layers;
 import dev.podlab.packet.LinkType;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -94,6 +96,31 @@ public class PcapngReadBench {
                 bh.consume(rec.timestampNs());
                 bh.consume(rec.interfaceIndex());
                 bh.consume(rec.data().getByte(23));
+                count++;
+            }
+        }
+        if (count != PACKETS) {
+            throw new IllegalStateException("read " + count + " packets, want " + PACKETS);
+        }
+        return count;
+    }
+
+    /**
+     * Read and decode: every record also goes through the {@link Dissector} (Ethernet, IPv4, UDP
+     * with checksum verification off), as replay does before handing a packet to the datapath.
+     */
+    @Benchmark
+    @OperationsPerInvocation(PACKETS)
+    public long readAndDissectAllPackets(Blackhole bh) throws IOException {
+        long count = 0;
+        Dissector dissector = new Dissector();
+        Layers layers = new Layers();
+        try (CaptureReader reader = CaptureReader.open(file)) {
+            CaptureRecord rec = new CaptureRecord();
+            while (reader.next(rec)) {
+                dissector.dissect(rec.data(), 0, rec.capturedLength(), rec.linkType(), layers);
+                bh.consume(layers.l4Offset(0));
+                bh.consume(rec.timestampNs());
                 count++;
             }
         }
