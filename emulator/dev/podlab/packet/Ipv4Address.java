@@ -68,4 +68,9 @@ public final class Ipv4Address {
     public static int mask(int prefixLength) {
         return prefixLength == 0 ? 0 : -1 << (32 - prefixLength);
     }
+
+    /** True for 224.0.0.0/4 ({@code ipv4_is_multicast}). */
+    public static boolean isMulticast(int address) {
+        return (address >>> 28) == 0xe;
+    }
 }

@@ -18,6 +18,13 @@ public final class Packet {
     private long timestampNs;
     private int originalLength;
 
+    // skb-like metadata the node datapath carries with a packet (sk_buff fields of the same names).
+    private int mark;
+    private long id;
+    private Object conntrack;
+    private int ctinfo;
+    private int fragMaxSize;
+
     public Packet() {}
 
     public Packet(ByteBuf buf, int linkType) {
@@ -29,6 +36,10 @@ public final class Packet {
         this.buf = buf;
         this.linkType = linkType;
         this.originalLength = buf.readableBytes();
+        this.mark = 0;
+        this.conntrack = null;
+        this.ctinfo = 0;
+        this.fragMaxSize = 0;
         return this;
     }
 
@@ -72,6 +83,78 @@ public final class Packet {
 
     public Packet originalLength(int originalLength) {
         this.originalLength = originalLength;
+        return this;
+    }
+
+    /** Points the packet at a new buffer (a copy with more headroom), keeping its metadata. */
+    public Packet wrapKeepingMetadata(ByteBuf buf) {
+        this.buf = buf;
+        return this;
+    }
+
+    /** The skb mark ({@code skb->mark}): set by iptables MARK, matched by {@code -m mark}. */
+    public int mark() {
+        return mark;
+    }
+
+    public Packet mark(int mark) {
+        this.mark = mark;
+        return this;
+    }
+
+    /**
+     * An identifier that follows the packet through every hop of an emulation (and into its
+     * copies: an encapsulated packet keeps the id of the packet it carries), so a trace can be
+     * read packet by packet.
+     */
+    public long id() {
+        return id;
+    }
+
+    public Packet id(long id) {
+        this.id = id;
+        return this;
+    }
+
+    /** The conntrack entry attached by the connection tracker ({@code skb->_nfct}), or null. */
+    public Object conntrack() {
+        return conntrack;
+    }
+
+    /** The packet's conntrack state relative to its entry ({@code enum ip_conntrack_info}). */
+    public int ctinfo() {
+        return ctinfo;
+    }
+
+    public Packet conntrack(Object entry, int ctinfo) {
+        this.conntrack = entry;
+        this.ctinfo = ctinfo;
+        return this;
+    }
+
+    /**
+     * The largest fragment this packet was reassembled from ({@code IPCB(skb)->frag_max_size}),
+     * or 0: a forwarding node refragments to at most this size and applies the DF check to it.
+     */
+    public int fragMaxSize() {
+        return fragMaxSize;
+    }
+
+    public Packet fragMaxSize(int size) {
+        this.fragMaxSize = size;
+        return this;
+    }
+
+    /** Copies the metadata (not the bytes) of {@code other}: for clones made by flooding. */
+    public Packet copyMetadata(Packet other) {
+        this.linkType = other.linkType;
+        this.timestampNs = other.timestampNs;
+        this.originalLength = other.originalLength;
+        this.mark = other.mark;
+        this.id = other.id;
+        this.conntrack = other.conntrack;
+        this.ctinfo = other.ctinfo;
+        this.fragMaxSize = other.fragMaxSize;
         return this;
     }
 

@@ -1,0 +1,86 @@
+package dev.podlab.apps;
+
+import dev.podlab.net.NetNamespace;
+import dev.podlab.net.TransportHandler;
+import dev.podlab.packet.Icmp4;
+import dev.podlab.packet.IpProtocol;
+import dev.podlab.packet.Ipv4Spec;
+import dev.podlab.packet.Packet;
+import io.netty.buffer.ByteBuf;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * {@code ping -c COUNT -i INTERVAL DST} from a namespace, as iputils' ping sends it through a
+ * ping socket: ICMP echo requests with the socket's id and sequence numbers from 1, 56 data bytes
+ * led by a timeval from (virtual) time, DF set, TTL 64; replies and ICMP errors about the
+ * requests come back to it.
+ */
+public final class Ping implements TransportHandler {
+    /** One reply or error, in arrival order. */
+    public record Result(int sequence, boolean reply, int icmpType, int icmpCode, int from, long rttNs) {}
+
+    private final NetNamespace ns;
+    private final int dst;
+    private final int id;
+    private final List<Result> results = new ArrayList<>();
+    private final long[] sentAt;
+    private final Ipv4Spec spec = new Ipv4Spec();
+    private final Icmp4 icmp = new Icmp4();
+    private int sent;
+
+    /**
+     * Starts pinging at the current virtual time.
+     *
+     * @param id the echo identifier (the ping socket's local port on Linux)
+     */
+    public Ping(NetNamespace ns, int dst, int id, int count, long intervalNs) {
+        this.ns = ns;
+        this.dst = dst;
+        this.id = id;
+        this.sentAt = new long[count + 1];
+        ns.bindPing(id, this);
+        for (int i = 0; i < count; i++) {
+            ns.network().sim().schedule(i * intervalNs, this::sendOne);
+        }
+    }
+
+    private void sendOne() {
+        int seq = ++sent;
+        long now = ns.network().sim().now();
+        sentAt[seq] = now;
+        int src = ns.stack().sourceAddress(dst);
+        spec.reset().addresses(src, dst).id(ns.stack().ipIdent().hashed(src, dst, IpProtocol.ICMP));
+        ByteBuf frame = ns.network().frames().ping(spec, id, seq, now);
+        Packet p = new Packet(frame, dev.podlab.packet.LinkType.ETHERNET).id(ns.network().nextPacketId()).timestampNs(now);
+        ns.stack().send(p);
+    }
+
+    @Override
+    public void receive(NetNamespace netns, Packet p, int ipOffset, int l4Offset) {
+        icmp.wrap(p.buf(), l4Offset);
+        int seq = icmp.sequence();
+        long rtt = seq > 0 && seq < sentAt.length ? netns.network().sim().now() - sentAt[seq] : -1;
+        results.add(new Result(seq, true, icmp.type(), icmp.code(), p.buf().getInt(ipOffset + 12), rtt));
+        p.release();
+    }
+
+    @Override
+    public void icmpError(NetNamespace netns, int type, int code, int info, int reporter) {
+        results.add(new Result(-1, false, type, code, reporter, -1));
+    }
+
+    public int sent() {
+        return sent;
+    }
+
+    public List<Result> results() {
+        return Collections.unmodifiableList(results);
+    }
+
+    /** Replies received. */
+    public long replies() {
+        return results.stream().filter(Result::reply).count();
+    }
+}

@@ -1,0 +1,267 @@
+package dev.podlab.net;
+
+import dev.podlab.packet.Ipv4Address;
+import dev.podlab.sim.EventHandler;
+import dev.podlab.sim.Simulator;
+import dev.podlab.trace.DropReason;
+import dev.podlab.trace.Step;
+import dev.podlab.trace.Verdict;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A network namespace: its devices (in ifindex order, {@code lo} first), their addresses, the
+ * routing table, the ARP neighbour table, the sysctls, the sockets, the IPv4 stack and the
+ * netfilter hooks. A node's own namespace and each pod's are instances of this class.
+ */
+public final class NetNamespace {
+    /** An address on a device, as {@code ip addr} lists it. */
+    public record Address(NetDevice dev, int local, int prefixLength, int broadcast, int scope) {
+        /** True when {@code addr} is this address's subnet broadcast. */
+        boolean isBroadcastOf(int addr) {
+            return broadcast != 0 && broadcast == addr;
+        }
+    }
+
+    private final Network network;
+    private final String node;
+    private final String name;
+    private final String qualifiedName;
+    private final List<NetDevice> devices = new ArrayList<>();
+    private final IntObjectMap<NetDevice> byIfindex = new IntObjectMap<>();
+    private final Map<String, NetDevice> byName = new HashMap<>();
+    private final List<Address> addresses = new ArrayList<>();
+    private final RoutingTable routes = new RoutingTable();
+    private final NeighbourTable arp;
+    private final Sysctls sysctl = new Sysctls();
+    private final Sockets sockets;
+    private final Ipv4Stack stack;
+    private final Loopback lo;
+    private final IntObjectMap<TransportHandler> pingSockets = new IntObjectMap<>();
+    private NetfilterHooks netfilter = NetfilterHooks.NONE;
+    private boolean defragBeforeConntrack;
+    private int nextIfindex = 1;
+    private long neighbourTimer = Simulator.NO_EVENT;
+    private long neighbourTimerAt = Long.MAX_VALUE;
+
+    private static final EventHandler NEIGHBOUR_TIMER = (arg, unused) -> {
+        NetNamespace ns = (NetNamespace) arg;
+        ns.neighbourTimer = Simulator.NO_EVENT;
+        ns.neighbourTimerAt = Long.MAX_VALUE;
+        ns.arp.advance(ns.network.sim().now());
+        ns.scheduleNeighbourTimer();
+    };
+
+    NetNamespace(Network network, String node, String name) {
+        this.network = network;
+        this.node = node;
+        this.name = name;
+        this.qualifiedName = name == null ? node : node + "/" + name;
+        this.stack = new Ipv4Stack(this);
+        this.arp = new NeighbourTable(NeighbourTable.Params.arpDefaults(),
+                NeighbourTable.ReachableTimeSource.uniform(network.sim().random().stream("net/" + qualifiedName + "/neigh")),
+                stack);
+        this.sockets = new Sockets(sysctl, network.sim().random().stream("net/" + qualifiedName + "/ports"));
+        this.lo = new Loopback(this);
+        routes.addLoopback(lo.ref());
+    }
+
+    public Network network() {
+        return network;
+    }
+
+    /** The node this namespace lives on. */
+    public String node() {
+        return node;
+    }
+
+    /** The namespace's own name (a pod's), or null for the node's root namespace. */
+    public String name() {
+        return name;
+    }
+
+    /** {@code node} for a node's namespace, {@code node/name} for a pod's. */
+    public String qualifiedName() {
+        return qualifiedName;
+    }
+
+    public RoutingTable routes() {
+        return routes;
+    }
+
+    public NeighbourTable arp() {
+        return arp;
+    }
+
+    public Sysctls sysctl() {
+        return sysctl;
+    }
+
+    public Sockets sockets() {
+        return sockets;
+    }
+
+    public Ipv4Stack stack() {
+        return stack;
+    }
+
+    public Loopback loopback() {
+        return lo;
+    }
+
+    public NetfilterHooks netfilter() {
+        return netfilter;
+    }
+
+    /**
+     * Installs the netfilter implementation (iptables tables and conntrack).
+     *
+     * @param defrag whether fragments are reassembled before PREROUTING, as nf_defrag_ipv4 does
+     *               once conntrack is loaded
+     */
+    public void netfilter(NetfilterHooks hooks, boolean defrag) {
+        this.netfilter = hooks;
+        this.defragBeforeConntrack = defrag;
+    }
+
+    boolean defragBeforeConntrack() {
+        return defragBeforeConntrack;
+    }
+
+    int allocateIfindex() {
+        return nextIfindex++;
+    }
+
+    void register(NetDevice dev) {
+        if (byName.containsKey(dev.name())) {
+            throw new IllegalArgumentException("RTNETLINK answers: File exists (device " + dev.name() + " in "
+                    + qualifiedName + ")");
+        }
+        devices.add(dev);
+        byIfindex.put(dev.ifindex(), dev);
+        byName.put(dev.name(), dev);
+        if (!(dev instanceof Loopback)) {
+            routes.addDevice(dev.ref());
+        }
+    }
+
+    /** Devices in ifindex order. */
+    public List<NetDevice> devices() {
+        return Collections.unmodifiableList(devices);
+    }
+
+    public NetDevice device(int ifindex) {
+        return byIfindex.get(ifindex);
+    }
+
+    /** The device called {@code name}, or null. */
+    public NetDevice device(String name) {
+        return byName.get(name);
+    }
+
+    /** Brings {@code lo} up with 127.0.0.1/8, as a container runtime does for a pod. */
+    public NetNamespace loopbackUp() {
+        lo.up();
+        addAddress(lo, "127.0.0.1/8");
+        return this;
+    }
+
+    /**
+     * {@code ip addr add CIDR dev DEV}: the address, and the kernel's routes for it (the prefix
+     * route in main, local and broadcast routes in local: {@code fib_add_ifaddr}). The broadcast
+     * address is the subnet's for prefixes shorter than /31, as {@code ip addr add ... brd +}
+     * gives (what CNI plugins and iproute2 scripts ask for).
+     */
+    public Address addAddress(NetDevice dev, String cidr) {
+        int slash = cidr.indexOf('/');
+        int local = Ipv4Address.parse(slash < 0 ? cidr : cidr.substring(0, slash));
+        int len = slash < 0 ? 32 : Integer.parseInt(cidr.substring(slash + 1));
+        int mask = Ipv4Address.mask(len);
+        int brd = len < 31 ? (local & mask) | ~mask : 0;
+        int scope = (local >>> 24) == 127 ? RouteScope.HOST : RouteScope.UNIVERSE;
+        routes.addAddress(dev.ref(), local, len, brd, scope, 0);
+        Address a = new Address(dev, local, len, brd, scope);
+        addresses.add(a);
+        return a;
+    }
+
+    /** Addresses in the order they were added. */
+    public List<Address> addresses() {
+        return Collections.unmodifiableList(addresses);
+    }
+
+    /** The first address on {@code dev}, or 0. */
+    public int primaryAddress(NetDevice dev) {
+        for (Address a : addresses) {
+            if (a.dev() == dev) {
+                return a.local();
+            }
+        }
+        return 0;
+    }
+
+    /** True when {@code addr} is one of this namespace's addresses (on a device that is up). */
+    public boolean isLocalAddress(int addr) {
+        for (int i = 0, n = addresses.size(); i < n; i++) {
+            Address a = addresses.get(i);
+            if (a.local() == addr && a.dev().isUp()) {
+                return true;
+            }
+        }
+        // 127.0.0.0/8 is local once lo has 127.0.0.1/8.
+        return (addr >>> 24) == 127 && lo.isUp();
+    }
+
+    /** True when {@code addr} is the subnet broadcast of one of this namespace's addresses. */
+    public boolean isBroadcastAddress(int addr) {
+        for (int i = 0, n = addresses.size(); i < n; i++) {
+            if (addresses.get(i).isBroadcastOf(addr)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Registers the ping socket for ICMP echo id {@code id} (replies and errors about its requests). */
+    public void bindPing(int id, TransportHandler handler) {
+        pingSockets.put(id, handler);
+    }
+
+    public void unbindPing(int id) {
+        pingSockets.remove(id);
+    }
+
+    TransportHandler icmpEchoHandler(int id) {
+        return pingSockets.get(id);
+    }
+
+    /** Arms the simulator timer for the neighbour table's next deadline (one timer per namespace). */
+    void scheduleNeighbourTimer() {
+        long next = arp.nextDeadlineNs();
+        if (next == Long.MAX_VALUE || next >= neighbourTimerAt) {
+            return;
+        }
+        Simulator sim = network.sim();
+        if (neighbourTimer != Simulator.NO_EVENT) {
+            sim.cancel(neighbourTimer);
+        }
+        neighbourTimerAt = Math.max(next, sim.now());
+        neighbourTimer = sim.scheduleAt(neighbourTimerAt, NEIGHBOUR_TIMER, this, 0);
+    }
+
+    /** A trace event from this namespace; builds nothing when tracing is off. */
+    public void trace(NetDevice dev, Step step, Verdict verdict, DropReason reason, String detail) {
+        if (network.tracer().enabled()) {
+            network.tracer().event(node, name == null ? "" : name, dev == null ? "" : dev.name(), step, verdict, reason,
+                    detail);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return qualifiedName;
+    }
+}
