@@ -398,6 +398,16 @@ class KubeProxyTest {
                 ":KUBE-PROXY-CANARY - [0:0]");
     }
 
+    /** The commands a fresh node sees for the jump rules (EnsureRule with Prepend = iptables -I). */
+    @Test
+    void jumpRulesAsIptablesCommands() {
+        List<String> commands = KubeProxy.JUMP_RULES.stream().map(JumpRule::iptablesCommand).toList();
+        assertThat(commands).hasSize(14).startsWith(
+                "iptables -t filter -I INPUT -m conntrack --ctstate NEW -m comment --comment \"kubernetes externally-visible service portals\" -j KUBE-EXTERNAL-SERVICES")
+                .contains("iptables -t nat -I PREROUTING -m comment --comment \"kubernetes service portals\" -j KUBE-SERVICES")
+                .endsWith("iptables -t filter -I OUTPUT -j KUBE-FIREWALL");
+    }
+
     /** iptables-save layout: tables mangle, filter, nat; built-ins first, user chains sorted by name. */
     @Test
     void iptablesSaveLayout() {
