@@ -190,31 +190,42 @@ public final class Bridge extends NetDevice {
             }
         }
         if (MacAddress.isMulticast(dst)) {
-            trace(in, Step.FDB_LOOKUP, Verdict.FORWARD, "multicast/broadcast " + MacAddress.toString(dst) + ": flood and deliver up");
+            if (tracing()) {
+                trace(in, Step.FDB_LOOKUP, Verdict.FORWARD, "multicast/broadcast " + MacAddress.toString(dst)
+                        + ": flood and deliver up");
+            }
             flood(in, p, prerouted, true);
             return;
         }
         Fdb.Entry entry = fdb.lookup(dst, 0, now);
         if (entry != null && entry.isLocal()) {
-            trace(in, Step.FDB_LOOKUP, Verdict.DELIVER, MacAddress.toString(dst) + " is local: up to " + name());
+            if (tracing()) {
+                trace(in, Step.FDB_LOOKUP, Verdict.DELIVER, MacAddress.toString(dst) + " is local: up to " + name());
+            }
             passUp(in, p, prerouted);
             return;
         }
         if (entry == null) {
-            trace(in, Step.FDB_LOOKUP, Verdict.FORWARD, MacAddress.toString(dst) + " unknown: flood");
+            if (tracing()) {
+                trace(in, Step.FDB_LOOKUP, Verdict.FORWARD, MacAddress.toString(dst) + " unknown: flood");
+            }
             flood(in, p, prerouted, false);
             return;
         }
         NetDevice out = netns().device(entry.port().ifindex());
         Port outPort = port(out);
         if (outPort == null || (out == in && !port.hairpin)) {
-            trace(in, Step.FDB_LOOKUP, Verdict.DROP, MacAddress.toString(dst) + " is behind the ingress port " + in.name()
-                    + " (hairpin off)");
+            if (tracing()) {
+                trace(in, Step.FDB_LOOKUP, Verdict.DROP, MacAddress.toString(dst) + " is behind the ingress port "
+                        + in.name() + " (hairpin off)");
+            }
             in.countRxDrop();
             p.release();
             return;
         }
-        trace(in, Step.FDB_LOOKUP, Verdict.FORWARD, MacAddress.toString(dst) + " on port " + out.name());
+        if (tracing()) {
+            trace(in, Step.FDB_LOOKUP, Verdict.FORWARD, MacAddress.toString(dst) + " on port " + out.name());
+        }
         forward(in, outPort, p, prerouted);
     }
 
@@ -278,7 +289,9 @@ public final class Bridge extends NetDevice {
         }
         Fdb.Entry entry = fdb.lookup(dst, 0, netns().network().sim().now());
         if (entry == null || entry.isLocal() && entry.port() == null) {
-            trace(this, Step.FDB_LOOKUP, Verdict.FORWARD, MacAddress.toString(dst) + " unknown: flood");
+            if (tracing()) {
+                trace(this, Step.FDB_LOOKUP, Verdict.FORWARD, MacAddress.toString(dst) + " unknown: flood");
+            }
             for (Port port : ports) {
                 if (port.flood && port.dev.isUp()) {
                     port.dev.xmit(netns().stack().copy(p));
@@ -288,14 +301,18 @@ public final class Bridge extends NetDevice {
             return;
         }
         NetDevice out = netns().device(entry.port().ifindex());
-        trace(this, Step.FDB_LOOKUP, Verdict.FORWARD, MacAddress.toString(dst) + " on port " + out.name());
+        if (tracing()) {
+            trace(this, Step.FDB_LOOKUP, Verdict.FORWARD, MacAddress.toString(dst) + " on port " + out.name());
+        }
         out.xmit(p);
     }
 
+    private boolean tracing() {
+        return netns().network().tracer().enabled();
+    }
+
     private void trace(NetDevice dev, Step step, Verdict verdict, String detail) {
-        if (netns().network().tracer().enabled()) {
-            netns().trace(dev, step, verdict, null, detail);
-        }
+        netns().trace(dev, step, verdict, null, detail);
     }
 
     private void drop(NetDevice in, Packet p, DropReason reason, String detail) {
@@ -306,7 +323,7 @@ public final class Bridge extends NetDevice {
 
     private void dropVerdict(NetDevice in, Packet p, int verdict, String where) {
         if (verdict == NetfilterHooks.NF_DROP) {
-            netns().trace(in, Step.of("nf-bridge"), Verdict.DROP, DropReason.NETFILTER_DROP, where);
+            netns().trace(in, Step.NF_BRIDGE, Verdict.DROP, DropReason.NETFILTER_DROP, where);
             p.release();
         }
         // NF_STOLEN: the hook owns the packet now.

@@ -253,7 +253,9 @@ public final class Ipv4Stack implements NeighbourTable.Listener {
             return;
         }
         if (dst == 0xffffffff || pktType == PACKET_BROADCAST || ns.isLocalAddress(dst) || ns.isBroadcastAddress(dst)) {
-            trace(dev, Step.ROUTE_LOOKUP, Verdict.DELIVER, "local " + Ipv4Address.toString(dst));
+            if (tracing()) {
+                trace(dev, Step.ROUTE_LOOKUP, Verdict.DELIVER, "local " + Ipv4Address.toString(dst));
+            }
             ipLocalDeliver(dev, p, off);
             return;
         }
@@ -313,7 +315,7 @@ public final class Ipv4Stack implements NeighbourTable.Listener {
         ip.wrap(p.buf(), off);
         if (ip.ttl() <= 1) {
             icmpSend(in, p, off, Icmp4.TIME_EXCEEDED, Icmp4.EXC_TTL, 0, false);
-            drop(in, p, Step.of("ip-forward"), DropReason.IP_INHDR, "TTL " + ip.ttl() + " exceeded in transit: ICMP time exceeded sent");
+            drop(in, p, Step.IP_FORWARD, DropReason.IP_INHDR, "TTL " + ip.ttl() + " exceeded in transit: ICMP time exceeded sent");
             return;
         }
         NetDevice out = ns.device(r.dev().ifindex());
@@ -323,7 +325,7 @@ public final class Ipv4Stack implements NeighbourTable.Listener {
         if (size > mtu && ip.dontFragment()) {
             // ip_exceeds_mtu → icmp_send(ICMP_FRAG_NEEDED) with the next hop's MTU.
             icmpSend(in, p, off, Icmp4.DEST_UNREACH, Icmp4.FRAG_NEEDED, mtu, false);
-            drop(in, p, Step.of("ip-forward"), DropReason.PKT_TOO_BIG, "packet of " + size + " bytes, DF set, "
+            drop(in, p, Step.IP_FORWARD, DropReason.PKT_TOO_BIG, "packet of " + size + " bytes, DF set, "
                     + out.name() + " MTU " + mtu + ": ICMP fragmentation needed (mtu " + mtu + ") sent");
             return;
         }
@@ -333,8 +335,10 @@ public final class Ipv4Stack implements NeighbourTable.Listener {
             verdictDrop(in, p, v, Step.NF_FORWARD);
             return;
         }
-        trace(in, Step.of("ip-forward"), Verdict.FORWARD, "to " + Ipv4Address.toString(nexthop) + " dev " + out.name()
-                + ", TTL now " + ip.wrap(p.buf(), off).ttl());
+        if (tracing()) {
+            trace(in, Step.IP_FORWARD, Verdict.FORWARD, "to " + Ipv4Address.toString(nexthop) + " dev " + out.name()
+                    + ", TTL now " + ip.wrap(p.buf(), off).ttl());
+        }
         ipOutput(out, p, off);
     }
 
@@ -436,7 +440,7 @@ public final class Ipv4Stack implements NeighbourTable.Listener {
         if (ip.totalLength() > mtu || (p.fragMaxSize() > 0 && ip.totalLength() > limit)) {
             if (ip.dontFragment() && p.fragMaxSize() == 0) {
                 // A local packet with DF larger than the route MTU: EMSGSIZE to the sender.
-                drop(out, p, Step.of("ip-output"), DropReason.PKT_TOO_BIG, "packet of " + ip.totalLength()
+                drop(out, p, Step.IP_OUTPUT, DropReason.PKT_TOO_BIG, "packet of " + ip.totalLength()
                         + " bytes with DF exceeds " + out.name() + " MTU " + mtu + " (sendmsg: Message too long)");
                 return;
             }
@@ -533,12 +537,12 @@ public final class Ipv4Stack implements NeighbourTable.Listener {
         int chunk = ((mtu - Ipv4.MIN_HEADER_LENGTH) / 8) * 8;
         int firstChunk = ((mtu - hl) / 8) * 8;
         if (chunk <= 0 || firstChunk <= 0) {
-            drop(out, p, Step.of("ip-output"), DropReason.PKT_TOO_BIG, "MTU " + mtu + " too small to fragment");
+            drop(out, p, Step.IP_OUTPUT, DropReason.PKT_TOO_BIG, "MTU " + mtu + " too small to fragment");
             return;
         }
         int baseOffset = ip.fragmentOffset() * 8;
         boolean lastHadMf = ip.moreFragments();
-        trace(out, Step.of("ip-fragment"), Verdict.PASS, total + " bytes into fragments of at most " + mtu);
+        trace(out, Step.IP_FRAGMENT, Verdict.PASS, total + " bytes into fragments of at most " + mtu);
         for (int done = 0; done < payload; ) {
             boolean first = done == 0;
             int h = first ? hl : Ipv4.MIN_HEADER_LENGTH;
@@ -621,8 +625,10 @@ public final class Ipv4Stack implements NeighbourTable.Listener {
             }
             ip.wrap(b, off);
             int request = ip.dst();
-            trace(dev, Step.LOCAL_DELIVER, Verdict.CONSUME, "ICMP echo request id " + icmp.id() + " seq " + icmp.sequence()
-                    + ": reply");
+            if (tracing()) {
+                trace(dev, Step.LOCAL_DELIVER, Verdict.CONSUME, "ICMP echo request id " + icmp.id() + " seq "
+                        + icmp.sequence() + ": reply");
+            }
             // icmp_echo → icmp_reply: source is the address the request was sent to.
             ByteBuf reply = net.frames().icmpEchoReplyTo(b, off, 0, 0,
                     ipIdent.hashed(request, ip.src(), IpProtocol.ICMP));
@@ -637,7 +643,10 @@ public final class Ipv4Stack implements NeighbourTable.Listener {
                 drop(dev, p, Step.LOCAL_DELIVER, DropReason.NO_SOCKET, "echo reply id " + icmp.id() + " with no ping socket");
                 return;
             }
-            trace(dev, Step.LOCAL_DELIVER, Verdict.DELIVER, "ICMP echo reply id " + icmp.id() + " seq " + icmp.sequence());
+            if (tracing()) {
+                trace(dev, Step.LOCAL_DELIVER, Verdict.DELIVER, "ICMP echo reply id " + icmp.id() + " seq "
+                        + icmp.sequence());
+            }
             h.receive(ns, p, off, l4);
             return;
         }
@@ -764,7 +773,9 @@ public final class Ipv4Stack implements NeighbourTable.Listener {
         }
         TransportHandler h = ns.sockets().lookup(IpProtocol.SCTP, ip.dst(), sctp.dstPort(), ip.src(), sctp.srcPort());
         if (h != null) {
-            trace(dev, Step.LOCAL_DELIVER, Verdict.DELIVER, "SCTP to port " + sctp.dstPort());
+            if (tracing()) {
+                trace(dev, Step.LOCAL_DELIVER, Verdict.DELIVER, "SCTP to port " + sctp.dstPort());
+            }
             h.receive(ns, p, off, l4);
             return;
         }

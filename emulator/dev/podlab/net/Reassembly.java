@@ -81,12 +81,12 @@ final class Reassembly {
         int length = ip.totalLength() - hl;
         for (Fragment f : q.fragments) {
             if (f.offset == offset && f.length == length) {
-                stack.drop(dev, p, Step.of("ip-defrag"), DropReason.DUP_FRAG, "duplicate fragment at offset " + offset);
+                stack.drop(dev, p, Step.IP_DEFRAG, DropReason.DUP_FRAG, "duplicate fragment at offset " + offset);
                 return null;
             }
             if (offset < f.offset + f.length && f.offset < offset + length) {
                 queues.remove(key);
-                stack.drop(dev, p, Step.of("ip-defrag"), DropReason.DUP_FRAG, "overlapping fragment at offset " + offset
+                stack.drop(dev, p, Step.IP_DEFRAG, DropReason.DUP_FRAG, "overlapping fragment at offset " + offset
                         + ": datagram discarded");
                 return null;
             }
@@ -108,7 +108,7 @@ final class Reassembly {
         }
         p.release();
         if (q.total < 0 || q.header == null) {
-            ns.trace(dev, Step.of("ip-defrag"), Verdict.PASS, null, "fragment at offset " + offset + " queued");
+            ns.trace(dev, Step.IP_DEFRAG, Verdict.PASS, null, "fragment at offset " + offset + " queued");
             return null;
         }
         int covered = 0;
@@ -137,7 +137,7 @@ final class Reassembly {
         h.totalLength(hlFirst + q.total).flagsFragment(h.flagsFragment() & Ipv4.FLAG_DF).checksum(0).updateChecksum();
         Packet whole = new Packet(out, dev.linkType());
         whole.id(q.id).timestampNs(ns.network().sim().now()).fragMaxSize(q.maxSize);
-        ns.trace(dev, Step.of("ip-defrag"), Verdict.PASS, null, "reassembled " + (hlFirst + q.total) + " bytes from "
+        ns.trace(dev, Step.IP_DEFRAG, Verdict.PASS, null, "reassembled " + (hlFirst + q.total) + " bytes from "
                 + q.fragments.size() + " fragments");
         return whole;
     }
@@ -162,7 +162,7 @@ final class Reassembly {
             stack.icmpSend(q.dev, p, ipOff, Icmp4.TIME_EXCEEDED, Icmp4.EXC_FRAGTIME, 0, true);
             p.release();
         }
-        ns.trace(q.dev, Step.of("ip-defrag"), Verdict.DROP, DropReason.FRAG_REASM_TIMEOUT,
+        ns.trace(q.dev, Step.IP_DEFRAG, Verdict.DROP, DropReason.FRAG_REASM_TIMEOUT,
                 "datagram incomplete after 30 s: " + q.fragments.size() + " fragments dropped");
     }
 }

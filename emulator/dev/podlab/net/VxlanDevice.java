@@ -95,8 +95,11 @@ public final class VxlanDevice extends NetDevice implements TransportHandler {
             p.release();
             return;
         }
-        netns().trace(this, Step.FDB_LOOKUP, Verdict.PASS, null, MacAddress.toString(dstMac) + " dst "
-                + Ipv4Address.toString(remote) + " self permanent");
+        boolean tracing = netns().network().tracer().enabled();
+        if (tracing) {
+            netns().trace(this, Step.FDB_LOOKUP, Verdict.PASS, null, MacAddress.toString(dstMac) + " dst "
+                    + Ipv4Address.toString(remote) + " self permanent");
+        }
         if (off < Vxlan.IPV4_OVERHEAD) {
             // skb_cow_head: not enough headroom for the outer headers.
             ByteBuf c = netns().network().alloc().heapBuffer(Frames.DEFAULT_HEADROOM + p.length());
@@ -107,13 +110,14 @@ public final class VxlanDevice extends NetDevice implements TransportHandler {
             b = c;
             off = c.readerIndex();
         }
-        int flowHash = innerFlowHash(b, off);
-        spec.macs(0, 0).addresses(local, remote).vni(vni).dstPort(port)
-                .srcPort(UdpTunnel.sourcePort(flowHash, 0, 0))
+        int sport = UdpTunnel.sourcePort(innerFlowHash(b, off), 0, 0);
+        spec.macs(0, 0).addresses(local, remote).vni(vni).dstPort(port).srcPort(sport)
                 .id(netns().stack().ipIdent().hashed(local, remote, IpProtocol.UDP));
         netns().network().frames().vxlanEncap(b, spec);
-        netns().trace(this, Step.ENCAP, Verdict.PASS, null, "VXLAN VNI " + vni + " " + Ipv4Address.toString(local)
-                + " > " + Ipv4Address.toString(remote) + " udp dport " + port);
+        if (tracing) {
+            netns().trace(this, Step.ENCAP, Verdict.PASS, null, "VXLAN VNI " + vni + " " + Ipv4Address.toString(local)
+                    + " > " + Ipv4Address.toString(remote) + " udp sport " + sport + " dport " + port);
+        }
         netns().stack().send(p);
     }
 
@@ -162,7 +166,10 @@ public final class VxlanDevice extends NetDevice implements TransportHandler {
             return;
         }
         int innerOff = vx + Vxlan.HEADER_LENGTH;
-        ns.trace(this, Step.DECAP, Verdict.PASS, null, "VXLAN VNI " + vni + " from " + Ipv4Address.toString(outer.src()));
+        if (ns.network().tracer().enabled()) {
+            ns.trace(this, Step.DECAP, Verdict.PASS, null, "VXLAN VNI " + vni + " from "
+                    + Ipv4Address.toString(outer.src()));
+        }
         b.readerIndex(innerOff);
         b.writerIndex(end);
         p.conntrack(null, 0);

@@ -14,6 +14,17 @@ import java.util.regex.Pattern;
 public record Step(String name) {
     private static final Pattern NAME = Pattern.compile("[a-z0-9]+(?:[-.][a-z0-9]+)*");
 
+    /** IPv4 forwarding decision ({@code ip_forward}). */
+    public static final Step IP_FORWARD = new Step("ip-forward");
+    /** IPv4 output after routing ({@code ip_finish_output}). */
+    public static final Step IP_OUTPUT = new Step("ip-output");
+    /** IPv4 fragmentation ({@code ip_do_fragment}). */
+    public static final Step IP_FRAGMENT = new Step("ip-fragment");
+    /** IPv4 reassembly ({@code ip_defrag}). */
+    public static final Step IP_DEFRAG = new Step("ip-defrag");
+    /** Netfilter hooks run by a bridge for switched frames (br_netfilter). */
+    public static final Step NF_BRIDGE = new Step("nf-bridge");
+
     /** A frame was put on a link (serialization started or queued). */
     public static final Step LINK_TX = new Step("link-tx");
     /** A frame arrived over a link. */
