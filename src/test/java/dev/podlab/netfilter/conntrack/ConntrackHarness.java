@@ -28,7 +28,7 @@ final class ConntrackHarness {
     static final long SECOND = 1_000_000_000L;
     static final int WINDOW = 64240;
 
-    final Frames frames = new Frames(UnpooledByteBufAllocator.DEFAULT);
+    final Frames frames = new Frames(new UnpooledByteBufAllocator(false, true));
     final Conntrack conntrack;
     long now = 1_000 * SECOND;
     Function<ConntrackEntry, NatRange> dnat = ct -> null;
