@@ -22,7 +22,8 @@ final class StatisticMatch extends Match {
     private int mode = -1;
     private boolean invert;
     private boolean hasProbability;
-    private int probability;
+    /** u32 in the kernel: p = 1 is 0x80000000, which an int cannot hold. */
+    private long probability;
     private boolean hasEvery;
     private int every;
     private int packet;
@@ -79,7 +80,7 @@ final class StatisticMatch extends Match {
                 if (!(p >= 0 && p <= 1)) {
                     throw new IptablesException("--probability must be between 0 and 1");
                 }
-                probability = (int) Math.round(0x80000000L * p);
+                probability = Math.round(0x80000000L * p);
                 hasProbability = true;
                 invert |= inv;
             }
