@@ -1,0 +1,47 @@
+package dev.podlab.netfilter;
+
+/**
+ * An iptables match: the kernel's {@code xt_match} (its {@code match} function and
+ * {@code checkentry} constraints) together with its libxtables extension (option parsing and the
+ * {@code save} printer). Each subclass holds its parameters in primitive fields;
+ * {@link #matches} reads only the {@link PacketContext} and allocates nothing.
+ *
+ * <p>Lifecycle: created empty by {@link Matches#create}, fed options by
+ * {@link #parse}, checked by {@link #finish}, then immutable.
+ */
+abstract class Match {
+    /** The name after {@code -m}. */
+    abstract String name();
+
+    /** The kernel's {@code match()}; may set {@link PacketContext#hotdrop}. */
+    abstract boolean matches(PacketContext c);
+
+    /**
+     * Consumes option {@code option} (with its arguments from {@code args}); false when this match
+     * has no such option.
+     *
+     * @param invert a {@code !} preceded the option
+     */
+    abstract boolean parse(String option, boolean invert, RuleParser.Args args);
+
+    /** The extension's final check ({@code x6_fcheck}) and the kernel's {@code checkentry}. */
+    void finish(Rule rule) {}
+
+    /** Appends what the extension's {@code save} prints after {@code -m name}. */
+    abstract void save(StringBuilder sb);
+
+    /** Hooks the kernel allows this match in ({@code xt_match.hooks}), as {@link Hook#bit()}s. */
+    int hooks() {
+        return Hook.ALL;
+    }
+
+    static IptablesException noInvert(String option) {
+        return new IptablesException("unexpected ! flag before " + option);
+    }
+
+    static void requireNoInvert(boolean invert, String option) {
+        if (invert) {
+            throw noInvert(option);
+        }
+    }
+}
