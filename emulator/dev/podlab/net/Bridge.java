@@ -1,6 +1,5 @@
 package dev.podlab.net;
 
-import dev.podlab.net.NetfilterHooks.Hook;
 import dev.podlab.packet.EtherType;
 import dev.podlab.packet.Ethernet;
 import dev.podlab.packet.Ipv4;

@@ -1,6 +1,5 @@
 package dev.podlab.net;
 
-import dev.podlab.net.NetfilterHooks.Hook;
 import dev.podlab.packet.Arp;
 import dev.podlab.packet.Checksums;
 import dev.podlab.packet.EtherType;
@@ -805,7 +804,7 @@ public final class Ipv4Stack implements NeighbourTable.Listener {
      * multicast address. The source is the offending packet's destination when that was one of
      * ours, else the address of the route back ({@code icmp_errors_use_inbound_ifaddr=0}).
      */
-    void icmpSend(NetDevice dev, Packet offending, int off, int type, int code, int info, boolean wasLocal) {
+    public void icmpSend(NetDevice dev, Packet offending, int off, int type, int code, int info, boolean wasLocal) {
         ByteBuf b = offending.buf();
         ip.wrap(b, off);
         int src = ip.src();

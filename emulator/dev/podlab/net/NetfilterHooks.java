@@ -15,9 +15,6 @@ public interface NetfilterHooks {
     int NF_ACCEPT = 1;
     int NF_STOLEN = 2;
 
-    /** The five IPv4 hooks, named as iptables names its built-in chains. */
-    enum Hook { PREROUTING, INPUT, FORWARD, OUTPUT, POSTROUTING }
-
     /**
      * Runs the hook.
      *

@@ -1,5 +1,7 @@
 package dev.podlab.netfilter;
 
+import dev.podlab.net.Hook;
+
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;

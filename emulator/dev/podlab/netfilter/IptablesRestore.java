@@ -1,5 +1,7 @@
 package dev.podlab.netfilter;
 
+import dev.podlab.net.Hook;
+
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;

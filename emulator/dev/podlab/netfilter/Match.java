@@ -1,5 +1,7 @@
 package dev.podlab.netfilter;
 
+import dev.podlab.net.Hook;
+
 /**
  * An iptables match: the kernel's {@code xt_match} (its {@code match} function and
  * {@code checkentry} constraints) together with its libxtables extension (option parsing and the

@@ -1,5 +1,7 @@
 package dev.podlab.netfilter;
 
+import dev.podlab.net.Hook;
+
 import dev.podlab.packet.Icmp4;
 import dev.podlab.packet.IpProtocol;
 import dev.podlab.packet.Ipv4;

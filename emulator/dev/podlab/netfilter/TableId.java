@@ -1,5 +1,7 @@
 package dev.podlab.netfilter;
 
+import dev.podlab.net.Hook;
+
 /**
  * The four IPv4 tables podlab emulates, with the built-in chains each one registers and its hook
  * priorities ({@code enum nf_ip_hook_priorities}, include/uapi/linux/netfilter_ipv4.h). The

@@ -1,5 +1,7 @@
 package dev.podlab.netfilter;
 
+import dev.podlab.net.Hook;
+
 /**
  * The target of a rule: a standard verdict (ACCEPT, DROP, RETURN), a jump or goto to a user
  * chain, or an extension ({@code xt_target}: REJECT, LOG, TRACE, MARK, DNAT, SNAT, MASQUERADE)

@@ -1,5 +1,7 @@
 package dev.podlab.netfilter.conntrack;
 
+import dev.podlab.net.Hook;
+
 import dev.podlab.packet.Checksums;
 import dev.podlab.packet.Icmp4;
 import dev.podlab.packet.IpProtocol;
@@ -71,7 +73,7 @@ public final class Nat {
      */
     public boolean needsBinding(PacketConntrack skb, Hook hook) {
         ConntrackEntry ct = skb.entry;
-        return ct != null && skb.ctinfo == PacketConntrack.IP_CT_NEW && !ct.natInitialized(hook.natType());
+        return ct != null && skb.ctinfo == PacketConntrack.IP_CT_NEW && !ct.natInitialized(NatType.forHook(hook));
     }
 
     // ------------------------------------------------------------------ binding selection
@@ -129,7 +131,7 @@ public final class Nat {
      * tuple clashes with an existing one.
      */
     public Verdict allocNullBinding(ConntrackEntry ct, Hook hook, long nowNs) {
-        NatType type = hook.natType();
+        NatType type = NatType.forHook(hook);
         int addr = type == NatType.SNAT ? ct.reply().dst : ct.reply().src;
         return setupNat(ct, type, NatRange.address(addr), nowNs);
     }
@@ -410,7 +412,7 @@ public final class Nat {
                 && iph.protocol() == IpProtocol.ICMP) {
             return icmpReplyTranslation(ct, ctinfo, hook, buf, ipOffset, end) ? Verdict.PASS : Verdict.DROP;
         }
-        if (ctinfo == PacketConntrack.IP_CT_NEW && !ct.natInitialized(hook.natType())) {
+        if (ctinfo == PacketConntrack.IP_CT_NEW && !ct.natInitialized(NatType.forHook(hook))) {
             Verdict v = allocNullBinding(ct, hook, nowNs);
             if (v != Verdict.PASS) {
                 return v;
@@ -421,7 +423,7 @@ public final class Nat {
 
     /** {@code nf_nat_packet}: rewrite if this hook's manip applies to the packet's direction. */
     private boolean natPacket(ConntrackEntry ct, int ctinfo, Hook hook, ByteBuf buf, int ipOffset, int end) {
-        NatType mtype = hook.natType();
+        NatType mtype = NatType.forHook(hook);
         int dir = ctinfo >= PacketConntrack.IP_CT_IS_REPLY ? ConntrackEntry.REPLY : ConntrackEntry.ORIGINAL;
         int statusbit = mtype == NatType.SNAT ? ConntrackEntry.IPS_SRC_NAT : ConntrackEntry.IPS_DST_NAT;
         if (dir == ConntrackEntry.REPLY) {
@@ -574,7 +576,7 @@ public final class Nat {
                 return false;
             }
         }
-        NatType manip = hook.natType();
+        NatType manip = NatType.forHook(hook);
         int dir = ctinfo >= PacketConntrack.IP_CT_IS_REPLY ? ConntrackEntry.REPLY : ConntrackEntry.ORIGINAL;
         int statusbit = manip == NatType.SNAT ? ConntrackEntry.IPS_SRC_NAT : ConntrackEntry.IPS_DST_NAT;
         if (dir == ConntrackEntry.REPLY) {

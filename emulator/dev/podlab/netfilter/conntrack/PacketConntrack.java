@@ -55,6 +55,15 @@ public final class PacketConntrack {
         return this;
     }
 
+    /**
+     * Re-attaches what an earlier hook left on the packet ({@code skb->_nfct} travels with the
+     * skb): the entry and the packet's {@code IP_CT_*} state relative to it.
+     */
+    public PacketConntrack attach(ConntrackEntry ct, int ctinfo) {
+        set(ct, ctinfo);
+        return this;
+    }
+
     void set(ConntrackEntry ct, int ctinfo) {
         this.entry = ct;
         this.ctinfo = ctinfo;

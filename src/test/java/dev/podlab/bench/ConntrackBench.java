@@ -1,8 +1,9 @@
 package dev.podlab.bench;
 
+import dev.podlab.net.Hook;
+
 import dev.podlab.netfilter.conntrack.Conntrack;
 import dev.podlab.netfilter.conntrack.ConntrackSysctls;
-import dev.podlab.netfilter.conntrack.Hook;
 import dev.podlab.netfilter.conntrack.Nat;
 import dev.podlab.netfilter.conntrack.PacketConntrack;
 import dev.podlab.packet.Ethernet;

@@ -1,6 +1,7 @@
 package dev.podlab.bench;
 
-import dev.podlab.netfilter.Hook;
+import dev.podlab.net.Hook;
+
 import dev.podlab.netfilter.Iptables;
 import dev.podlab.netfilter.NfVerdict;
 import dev.podlab.netfilter.PacketContext;

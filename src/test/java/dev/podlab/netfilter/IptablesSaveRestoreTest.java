@@ -1,5 +1,7 @@
 package dev.podlab.netfilter;
 
+import dev.podlab.net.Hook;
+
 import static dev.podlab.netfilter.TestPackets.ctx;
 import static dev.podlab.netfilter.TestPackets.syn;
 import static org.assertj.core.api.Assertions.assertThat;

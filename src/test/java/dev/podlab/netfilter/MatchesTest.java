@@ -1,5 +1,7 @@
 package dev.podlab.netfilter;
 
+import dev.podlab.net.Hook;
+
 import static dev.podlab.netfilter.IpDoTableTest.load;
 import static dev.podlab.netfilter.TestPackets.ctx;
 import static dev.podlab.netfilter.TestPackets.ping;

@@ -1,5 +1,7 @@
 package dev.podlab.netfilter.conntrack;
 
+import dev.podlab.net.Hook;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.podlab.packet.Ethernet;
@@ -98,11 +100,11 @@ final class ConntrackHarness {
         Nat nat = conntrack.nat();
         if (nat.needsBinding(skb, hook)) {
             ConntrackEntry ct = skb.entry();
-            NatRange r = (hook.natType() == NatType.DNAT ? dnat : snat).apply(ct);
+            NatRange r = (NatType.forHook(hook) == NatType.DNAT ? dnat : snat).apply(ct);
             if (r != null) {
-                Verdict v = hook.natType() == NatType.SNAT && masqueradeAddress != 0
+                Verdict v = NatType.forHook(hook) == NatType.SNAT && masqueradeAddress != 0
                         ? nat.masquerade(ct, r, masqueradeAddress, 2, now)
-                        : nat.setupNat(ct, hook.natType(), r, now);
+                        : nat.setupNat(ct, NatType.forHook(hook), r, now);
                 if (v == Verdict.DROP) {
                     return v;
                 }

@@ -1,5 +1,7 @@
 package dev.podlab.netfilter.conntrack;
 
+import dev.podlab.net.Hook;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.podlab.packet.IpProtocol;

@@ -1,5 +1,7 @@
 package dev.podlab.netfilter.conntrack;
 
+import dev.podlab.net.Hook;
+
 import static dev.podlab.netfilter.conntrack.ConntrackHarness.SECOND;
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package dev.podlab.netfilter;
+package dev.podlab.net;
 
 /**
  * The five IPv4 netfilter hooks ({@code enum nf_inet_hooks} in include/uapi/linux/netfilter.h),
@@ -30,7 +30,7 @@ public enum Hook {
     }
 
     /** The hook names of a mask joined by '/', as the kernel's {@code textify_hooks} prints them. */
-    static String textify(int mask) {
+    public static String textify(int mask) {
         StringBuilder sb = new StringBuilder();
         for (Hook h : VALUES) {
             if ((mask & h.bit()) != 0) {
@@ -43,5 +43,5 @@ public enum Hook {
         return sb.toString();
     }
 
-    static final int ALL = (1 << 5) - 1;
+    public static final int ALL = (1 << 5) - 1;
 }
