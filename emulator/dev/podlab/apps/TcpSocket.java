@@ -136,6 +136,8 @@ public final class TcpSocket implements TransportHandler {
     private boolean tsOk;
     private boolean sackOk;
     private int tsRecent;
+    /** The TSval of the segment being processed, stored as ts_recent once the segment is accepted. */
+    private int tsRecentCandidate;
     private int cwnd = TCP_INIT_CWND;
 
     private long rto = TCP_TIMEOUT_INIT;
@@ -355,8 +357,6 @@ public final class TcpSocket implements TransportHandler {
         }
         return -1;
     }
-
-    private int tsRecentCandidate;
 
     // =============================================================================================
     // Receive: tcp_v4_do_rcv

@@ -341,4 +341,22 @@ class TcpTest {
         assertThat(atC.get(0).checksumsValid()).isTrue();
         assertThat(client.endOfStream()).isTrue();
     }
+
+    @Test
+    void theSameSeedPutsTheSameBytesOnTheWire() {
+        List<String> first = exchange();
+        List<String> second = exchange();
+        assertThat(second).isEqualTo(first).isNotEmpty();
+    }
+
+    private static List<String> exchange() {
+        AppNet n = new AppNet();
+        new TcpServer(n.b, 80, TcpServer.nginxOk("same\n", 0));
+        new TcpClient(n.a, B, 80, 10 * SECOND, GET);
+        new UdpEchoServer(n.c, 7);
+        new UdpClient(n.a, C, 7, GET, SECOND);
+        n.runFor(2 * SECOND);
+        return n.frames.stream().map(f -> f.timeNs() + " " + f.netns() + " "
+                + io.netty.buffer.ByteBufUtil.hexDump(f.ip())).toList();
+    }
 }
