@@ -29,6 +29,18 @@ public final class Ping implements TransportHandler {
     private final Ipv4Spec spec = new Ipv4Spec();
     private final Icmp4 icmp = new Icmp4();
     private int sent;
+    private int dataLength = dev.podlab.packet.Frames.PING_DEFAULT_DATA_LENGTH;
+    private Pmtudisc pmtudisc = Pmtudisc.WANT;
+
+    /** {@code ping -M}: how DF is set ({@code IP_MTU_DISCOVER}). */
+    public enum Pmtudisc {
+        /** {@code -M do}: DF always set; too big for the route means a local EMSGSIZE error. */
+        DO,
+        /** iputils' default: DF set, but what exceeds the route's MTU is fragmented locally (DF clear). */
+        WANT,
+        /** {@code -M dont}: DF never set. */
+        DONT
+    }
 
     /**
      * Starts pinging at the current virtual time.
@@ -46,13 +58,31 @@ public final class Ping implements TransportHandler {
         }
     }
 
+    /** {@code ping -s SIZE}: data bytes per request (default 56). Set before the first request is due. */
+    public Ping size(int bytes) {
+        this.dataLength = bytes;
+        return this;
+    }
+
+    /** {@code ping -M do|want|dont}; the default is iputils' WANT. */
+    public Ping pmtudisc(Pmtudisc mode) {
+        this.pmtudisc = mode;
+        return this;
+    }
+
     private void sendOne() {
         int seq = ++sent;
         long now = ns.network().sim().now();
         sentAt[seq] = now;
         int src = ns.stack().sourceAddress(dst);
-        spec.reset().addresses(src, dst).id(ns.stack().ipIdent().hashed(src, dst, IpProtocol.ICMP));
-        ByteBuf frame = ns.network().frames().ping(spec, id, seq, now);
+        int size = 20 + 8 + dataLength;
+        boolean df = switch (pmtudisc) {
+            case DO -> true;
+            case DONT -> false;
+            case WANT -> size <= ns.stack().routeMtu(dst);
+        };
+        spec.reset().addresses(src, dst).df(df).id(ns.stack().ipIdent().hashed(src, dst, IpProtocol.ICMP));
+        ByteBuf frame = ns.network().frames().ping(spec, id, seq, now, dataLength);
         Packet p = new Packet(frame, dev.podlab.packet.LinkType.ETHERNET).id(ns.network().nextPacketId()).timestampNs(now);
         ns.stack().send(p);
     }

@@ -144,7 +144,7 @@ public final class JsonFormatter {
                         .name("id").value(ip.id())
                         .name("df").value(ip.dontFragment())
                         .name("mf").value(ip.moreFragments())
-                        .name("fragment_offset").value(ip.fragmentOffset() * 8)
+                        .name("fragment_offset").value(ip.fragmentOffset())
                         .name("ttl").value(ip.ttl())
                         .name("protocol").value(ip.protocol())
                         .name("checksum").value(ip.checksum());

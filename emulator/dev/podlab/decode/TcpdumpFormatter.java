@@ -325,7 +325,7 @@ public final class TcpdumpFormatter {
             Ipv4Address.appendTo(sb, ip.dst());
             sb.append(": ");
             protocolName(sb, ip.protocol());
-            sb.append(" (fragment offset ").append(ip.fragmentOffset() * 8).append(")");
+            sb.append(" (fragment offset ").append(ip.fragmentOffset()).append(")");
             return false;
         }
         switch (layers.l4Kind(lv)) {
@@ -377,7 +377,7 @@ public final class TcpdumpFormatter {
             default -> { }
         }
         sb.append(", ttl ").append(ip.ttl()).append(", id ").append(ip.id())
-                .append(", offset ").append(ip.fragmentOffset() * 8).append(", flags [");
+                .append(", offset ").append(ip.fragmentOffset()).append(", flags [");
         boolean any = false;
         if (ip.moreFragments()) {
             sb.append('+');

@@ -214,12 +214,9 @@ public final class Bridge extends NetDevice {
         NetDevice out = netns().device(entry.port().ifindex());
         Port outPort = port(out);
         if (outPort == null || (out == in && !port.hairpin)) {
-            if (tracing()) {
-                trace(in, Step.FDB_LOOKUP, Verdict.DROP, MacAddress.toString(dst) + " is behind the ingress port "
-                        + in.name() + " (hairpin off)");
-            }
-            in.countRxDrop();
-            p.release();
+            // br_forward → should_deliver refuses the ingress port; the frame is freed (kfree_skb).
+            drop(in, p, DropReason.NOT_SPECIFIED, tracing() ? MacAddress.toString(dst)
+                    + " is behind the ingress port " + in.name() + " (hairpin off)" : null);
             return;
         }
         if (tracing()) {

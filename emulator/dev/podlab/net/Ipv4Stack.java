@@ -51,6 +51,11 @@ public final class Ipv4Stack implements NeighbourTable.Listener {
     /** {@link #bridgeReroute} result: no route to the new destination. */
     static final long REROUTE_FAILED = -2;
 
+    /** Neighbour states whose link-layer address is valid ({@code NUD_VALID}). */
+    private static final int NUD_HAS_LLADDR = NeighbourTable.NUD_PERMANENT | NeighbourTable.NUD_NOARP
+            | NeighbourTable.NUD_REACHABLE | NeighbourTable.NUD_PROBE | NeighbourTable.NUD_STALE
+            | NeighbourTable.NUD_DELAY;
+
     private static final int PACKET_HOST = 0;
     private static final int PACKET_BROADCAST = 1;
     private static final int PACKET_MULTICAST = 2;
@@ -480,7 +485,7 @@ public final class Ipv4Stack implements NeighbourTable.Listener {
             NeighbourTable.Neighbour n = ns.arp().get(out.ref(), nexthop);
             trace(out, Step.NEIGH_LOOKUP, Verdict.PASS, Ipv4Address.toString(nexthop) + " dev " + out.name() + ": "
                     + (n == null ? "no entry, resolving" : NeighbourTable.stateName(n.state())
-                    + (n.lladdr() != 0 ? " lladdr " + MacAddress.toString(n.lladdr()) : "")));
+                    + ((n.state() & NUD_HAS_LLADDR) != 0 ? " lladdr " + MacAddress.toString(n.lladdr()) : "")));
         }
         ns.arp().output(out.ref(), nexthop, p, p.buf().capacity() + 256, net.sim().now());
         ns.scheduleNeighbourTimer();
@@ -540,7 +545,7 @@ public final class Ipv4Stack implements NeighbourTable.Listener {
             drop(out, p, Step.IP_OUTPUT, DropReason.PKT_TOO_BIG, "MTU " + mtu + " too small to fragment");
             return;
         }
-        int baseOffset = ip.fragmentOffset() * 8;
+        int baseOffset = ip.fragmentOffset();
         boolean lastHadMf = ip.moreFragments();
         trace(out, Step.IP_FRAGMENT, Verdict.PASS, total + " bytes into fragments of at most " + mtu);
         for (int done = 0; done < payload; ) {

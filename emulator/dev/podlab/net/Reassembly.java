@@ -77,7 +77,7 @@ final class Reassembly {
             ns.network().sim().schedule(stack.fragTimeoutNs(), () -> expire(key, created));
         }
         int hl = ip.headerLength();
-        int offset = ip.fragmentOffset() * 8;
+        int offset = ip.fragmentOffset();
         int length = ip.totalLength() - hl;
         for (Fragment f : q.fragments) {
             if (f.offset == offset && f.length == length) {
