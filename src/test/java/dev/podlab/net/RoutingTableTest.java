@@ -338,6 +338,8 @@ class RoutingTableTest {
         }
         long allocated = mx.getThreadAllocatedBytes(tid) - before;
         assertThat(last).isNotNull();
-        assertThat(allocated).as("got %d bytes allocated by 100000 lookups, want 0", allocated).isLessThan(1024);
+        // One object per lookup would be at least 1.6 MB; the JIT and safepoints may add a few KB of
+        // their own to the thread's count while the loop runs.
+        assertThat(allocated).as("got %d bytes allocated by 100000 lookups, want ~0", allocated).isLessThan(64 * 1024);
     }
 }
