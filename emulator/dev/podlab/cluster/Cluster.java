@@ -5,6 +5,8 @@ import dev.podlab.apps.TcpServer;
 import dev.podlab.apps.UdpEchoServer;
 import dev.podlab.cluster.model.ClusterSpec;
 import dev.podlab.cluster.model.ContainerPort;
+import dev.podlab.cluster.model.NamespaceSpec;
+import dev.podlab.cluster.model.NetworkPolicySpec;
 import dev.podlab.cluster.model.NodeSpec;
 import dev.podlab.cluster.model.PodSpec;
 import dev.podlab.cluster.model.ServicePortSpec;
@@ -66,6 +68,9 @@ public final class Cluster {
     private final List<ClusterNode> nodes = new ArrayList<>();
     private final Map<String, ClusterPod> pods = new LinkedHashMap<>();
     private final Map<String, ClusterService> services = new LinkedHashMap<>();
+    private final List<ServiceSpec> serviceSpecs = new ArrayList<>();
+    private final List<NetworkPolicySpec> policies = new ArrayList<>();
+    private final Map<String, NamespaceSpec> namespaces = new LinkedHashMap<>();
     private final Map<Integer, Integer> routerAddresses = new TreeMap<>();
     private final List<String> warnings = new ArrayList<>();
 
@@ -86,6 +91,11 @@ public final class Cluster {
     public static Cluster build(Topology topology, Simulator sim, Tracer tracer) {
         Cluster c = new Cluster(topology, tracer, sim);
         c.warnings.addAll(topology.warnings());
+        c.serviceSpecs.addAll(topology.services());
+        c.policies.addAll(topology.networkPolicies());
+        for (NamespaceSpec ns : topology.namespaces()) {
+            c.namespaces.put(ns.name(), ns);
+        }
         c.buildUnderlay();
         c.cni.setUpNodes(c, topology.cluster().cniConfig());
         for (PodSpec pod : topology.pods()) {
@@ -241,7 +251,7 @@ public final class Cluster {
         services.clear();
         List<ServicePort> ports = new ArrayList<>();
         Map<ServicePortName, List<Endpoint>> endpoints = new TreeMap<>();
-        for (ServiceSpec s : topology.services()) {
+        for (ServiceSpec s : serviceSpecs) {
             ClusterService svc = new ClusterService(s, clusterIp(s));
             services.put(s.qualifiedName(), svc);
             for (ServicePortSpec p : s.ports()) {
@@ -259,7 +269,7 @@ public final class Cluster {
                 List<Endpoint> eps = new ArrayList<>();
                 if (s.selector() != null) {
                     for (ClusterPod pod : pods.values()) {
-                        if (pod.spec().namespace().equals(s.namespace()) && matches(s.selector(), pod.spec().labels())) {
+                        if (pod.spec().namespace().equals(s.namespace()) && matches(s.selector(), pod.labels())) {
                             int target = targetPortNumber(p, pod);
                             if (target > 0) {
                                 eps.add(Endpoint.ready(Ipv4Address.toString(pod.ip()), target, pod.node().name()));
@@ -307,7 +317,7 @@ public final class Cluster {
             for (ClusterService other : services.values()) {
                 used |= other.clusterIp() == candidate;
             }
-            for (ServiceSpec other : topology.services()) {
+            for (ServiceSpec other : serviceSpecs) {
                 used |= other != s && other.clusterIp() != null && !other.clusterIp().equals("None")
                         && Ipv4Address.parse(other.clusterIp()) == candidate;
             }
@@ -345,6 +355,79 @@ public final class Cluster {
             }
         }
         return true;
+    }
+
+    /** Adds or replaces a Service (by namespace/name) and resyncs kube-proxy's rules. */
+    public void applyService(ServiceSpec spec) {
+        serviceSpecs.removeIf(s -> s.qualifiedName().equals(spec.qualifiedName()));
+        serviceSpecs.add(spec);
+        syncServices();
+    }
+
+    /** Deletes a Service; false when there is none of that name. */
+    public boolean deleteService(String qualifiedName) {
+        boolean removed = serviceSpecs.removeIf(s -> s.qualifiedName().equals(qualifiedName));
+        if (removed) {
+            syncServices();
+        }
+        return removed;
+    }
+
+    /** Deletes a pod: its listeners stop with its namespace's interfaces, the CNI releases its address. */
+    public boolean deletePod(String qualifiedName) {
+        ClusterPod pod = pods.remove(qualifiedName);
+        if (pod == null) {
+            return false;
+        }
+        cni.detachPod(this, pod.node(), pod);
+        syncServices();
+        return true;
+    }
+
+    /** Sets (value non-null) or removes (null) a pod label, then resyncs Service endpoints. */
+    public void labelPod(String qualifiedName, String key, String value) {
+        ClusterPod pod = pods.get(qualifiedName);
+        if (value == null) {
+            pod.labels().remove(key);
+        } else {
+            pod.labels().put(key, value);
+        }
+        syncServices();
+    }
+
+    public void applyNetworkPolicy(NetworkPolicySpec spec) {
+        policies.removeIf(p -> p.namespace().equals(spec.namespace()) && p.name().equals(spec.name()));
+        policies.add(spec);
+    }
+
+    public boolean deleteNetworkPolicy(String namespace, String name) {
+        return policies.removeIf(p -> p.namespace().equals(namespace) && p.name().equals(name));
+    }
+
+    /** NetworkPolicies as applied (enforced once the policy engine is wired in). */
+    public List<NetworkPolicySpec> networkPolicies() {
+        return Collections.unmodifiableList(policies);
+    }
+
+    /** Namespaces by name (their labels are mutable through {@link #labelNamespace}). */
+    public Map<String, NamespaceSpec> namespaces() {
+        return Collections.unmodifiableMap(namespaces);
+    }
+
+    public void applyNamespace(NamespaceSpec ns) {
+        namespaces.put(ns.name(), ns);
+    }
+
+    /** Sets (value non-null) or removes (null) a namespace label. */
+    public void labelNamespace(String name, String key, String value) {
+        NamespaceSpec ns = namespaces.get(name);
+        Map<String, String> labels = new java.util.TreeMap<>(ns.labels());
+        if (value == null) {
+            labels.remove(key);
+        } else {
+            labels.put(key, value);
+        }
+        namespaces.put(name, new NamespaceSpec(name, labels, ns.source()));
     }
 
     // ------------------------------------------------------------------ access

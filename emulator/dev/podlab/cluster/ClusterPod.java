@@ -9,11 +9,18 @@ public final class ClusterPod {
     private final ClusterNode node;
     private final NetNamespace netns;
     private int ip;
+    private final java.util.Map<String, String> labels;
 
     ClusterPod(PodSpec spec, ClusterNode node, NetNamespace netns) {
         this.spec = spec;
         this.node = node;
         this.netns = netns;
+        this.labels = new java.util.TreeMap<>(spec.labels());
+    }
+
+    /** The pod's current labels (a lab may change them). */
+    public java.util.Map<String, String> labels() {
+        return labels;
     }
 
     public PodSpec spec() {

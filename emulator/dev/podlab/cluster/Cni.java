@@ -26,4 +26,10 @@ public interface Cni {
 
     /** Attaches a pod scheduled on {@code node}; returns the pod's IPv4 address. */
     int attachPod(Cluster cluster, ClusterNode node, ClusterPod pod);
+
+    /**
+     * Detaches a deleted pod as the CNI's DEL does: the pod's interface and its host side go
+     * away and its address is released.
+     */
+    void detachPod(Cluster cluster, ClusterNode node, ClusterPod pod);
 }

@@ -137,6 +137,13 @@ public final class Bridge extends NetDevice {
         return port;
     }
 
+    /** {@code ip link set DEV nomaster} / deletion of a port ({@code br_del_if}): its FDB entries go. */
+    void removePort(NetDevice dev) {
+        ports.removeIf(p -> p.dev == dev);
+        fdb.removePort(dev.ref());
+        dev.master(null);
+    }
+
     // ------------------------------------------------------------------ receive on a port
 
     /** {@code br_handle_frame}: a frame arrived on port {@code in}; takes ownership. */

@@ -148,6 +148,22 @@ public final class NetNamespace {
         }
     }
 
+    /**
+     * {@code ip link del DEV} for one device of this namespace: it leaves its bridge, loses its
+     * addresses and is gone from the namespace. Routes through it are the caller's to remove
+     * (none are, for the devices a CNI deletes).
+     */
+    void unregister(NetDevice dev) {
+        dev.down();
+        if (dev.master() != null) {
+            dev.master().removePort(dev);
+        }
+        addresses.removeIf(a -> a.dev() == dev);
+        devices.remove(dev);
+        byIfindex.remove(dev.ifindex());
+        byName.remove(dev.name());
+    }
+
     /** Devices in ifindex order. */
     public List<NetDevice> devices() {
         return Collections.unmodifiableList(devices);

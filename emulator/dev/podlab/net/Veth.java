@@ -38,6 +38,12 @@ public final class Veth extends NetDevice {
         return a;
     }
 
+    /** {@code ip link del NAME}: deleting either end of a veth pair deletes both. */
+    public void delete() {
+        netns().unregister(this);
+        peer.netns().unregister(peer);
+    }
+
     public Veth peer() {
         return peer;
     }
