@@ -16,6 +16,7 @@ import dev.podlab.packet.MacAddress;
 import dev.podlab.packet.Packet;
 import dev.podlab.packet.Sctp;
 import dev.podlab.packet.SctpChunk;
+import dev.podlab.packet.SctpInit;
 import dev.podlab.packet.Tcp;
 import dev.podlab.packet.Udp;
 import dev.podlab.trace.DropReason;
@@ -779,8 +780,8 @@ public final class Ipv4Stack implements NeighbourTable.Listener {
             return;
         }
         // Out of the blue (RFC 9260 8.4, sctp_sf_ootb / sctp_sf_tabort_8_4_8): answer with an ABORT
-        // whose T bit is set and whose tag reflects the packet's — except for an ABORT or
-        // SHUTDOWN COMPLETE, which are silently discarded.
+        // (tag and T bit below) — except for an ABORT or SHUTDOWN COMPLETE, which are silently
+        // discarded.
         chunk.wrap(b, sctp.chunksOffset());
         int type = chunk.type();
         if (type == SctpChunk.ABORT || type == SctpChunk.SHUTDOWN_COMPLETE) {
@@ -789,7 +790,13 @@ public final class Ipv4Stack implements NeighbourTable.Listener {
         }
         int src = ip.src();
         int dst = ip.dst();
-        Packet out = packet(net.frames().sctpAbort(replySpec.reset().addresses(dst, src).id(0), sctp.dstPort(), sctp.srcPort(), sctp.verificationTag(), true), p.id());
+        // sctp_ootb_pkt_new / sctp_make_abort: an INIT has no tag to reflect yet, so the ABORT
+        // carries the INIT's initiate tag with T clear (the receiver in COOKIE-WAIT accepts only
+        // that, sctp_vtag_verify_either); anything else gets its own tag reflected with T set.
+        boolean init = type == SctpChunk.INIT && chunk.length() >= SctpInit.FIXED_LENGTH;
+        int tag = init ? b.getInt(chunk.offset() + SctpInit.INITIATE_TAG_OFFSET) : sctp.verificationTag();
+        Packet out = packet(net.frames().sctpAbort(replySpec.reset().addresses(dst, src).id(0), sctp.dstPort(),
+                sctp.srcPort(), tag, !init), p.id());
         trace(dev, Step.LOCAL_DELIVER, Verdict.CONSUME, "SCTP port " + sctp.dstPort() + " closed: ABORT sent");
         p.release();
         send(out);
