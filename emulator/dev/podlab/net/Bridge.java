@@ -86,6 +86,20 @@ public final class Bridge extends NetDevice {
         this.fdb = new Fdb(ref(), mac);
     }
 
+    /**
+     * {@code ip link set BRIDGE address MAC} ({@code br_set_mac_address}): the bridge's local FDB
+     * entries move to the new address, so frames to it are delivered up to the bridge rather than
+     * flooded.
+     */
+    @Override
+    public void mac(long mac) {
+        long old = mac();
+        super.mac(mac);
+        if (fdb != null) {
+            fdb.changeBridgeAddress(old, mac, netns().network().sim().now());
+        }
+    }
+
     /** {@code ip link add NAME type bridge} with a random MAC. */
     public static Bridge create(NetNamespace ns, String name) {
         return new Bridge(ns, name, ns.network().randomMac());

@@ -65,8 +65,16 @@ public abstract class NetDevice {
         return mac;
     }
 
+    /**
+     * {@code ip link set DEV address MAC}. On a bridge port the port's local FDB entry follows
+     * ({@code br_fdb_changeaddr}), so frames to the new address still reach this host.
+     */
     public void mac(long mac) {
+        long old = this.mac;
         this.mac = mac;
+        if (master != null && old != mac) {
+            master.fdb().changePortAddress(ref, old, mac, netns.network().sim().now());
+        }
     }
 
     public int mtu() {
