@@ -164,15 +164,27 @@ class KernelDifferentialTest {
     void ipNeighOfTheRouterRightAfterTheTraffic() {
         assumeTrue(kernel.trafficNanos() < NEIGH_IMMEDIATE_LIMIT_NS, "the kernel's traffic took "
                 + kernel.trafficNanos() / 1_000_000 + " ms, so its DELAY timers may have fired: states not comparable");
-        assertThat(Outcomes.sortedLines(podlab.neighAfter())).as("ip -4 neigh right after the traffic")
-                .isEqualTo(Outcomes.sortedLines(kernel.neighAfter()));
+        assertThat(Outcomes.sortedLines(podlab.neighAfter().get(Scenario.ROUTER))).as("ip -4 neigh right after the traffic")
+                .isEqualTo(Outcomes.sortedLines(kernel.neighAfter().get(Scenario.ROUTER)));
     }
 
     @Test
     void ipNeighOfTheRouterOnceSettled() {
         assertThat(PodlabWorld.unsettled(kernel.neighSettled())).as("kernel settled:\n%s", kernel.neighSettled()).isFalse();
-        assertThat(Outcomes.sortedLines(podlab.neighSettled())).as("ip -4 neigh once settled")
-                .isEqualTo(Outcomes.sortedLines(kernel.neighSettled()));
+        assertThat(Outcomes.sortedLines(podlab.neighSettled().get(Scenario.ROUTER))).as("ip -4 neigh once settled")
+                .isEqualTo(Outcomes.sortedLines(kernel.neighSettled().get(Scenario.ROUTER)));
+    }
+
+    @Test
+    void ipNeighOfTheOtherNamespaces() {
+        for (String ns : Scenario.NAMESPACES) {
+            if (kernel.trafficNanos() < NEIGH_IMMEDIATE_LIMIT_NS) {
+                assertThat(Outcomes.sortedLines(podlab.neighAfter().get(ns))).as("ip -4 neigh in %s right after the traffic", ns)
+                        .isEqualTo(Outcomes.sortedLines(kernel.neighAfter().get(ns)));
+            }
+            assertThat(Outcomes.sortedLines(podlab.neighSettled().get(ns))).as("ip -4 neigh in %s once settled", ns)
+                    .isEqualTo(Outcomes.sortedLines(kernel.neighSettled().get(ns)));
+        }
     }
 
     @Test

@@ -60,14 +60,14 @@ final class KernelWorld {
         for (String ns : Scenario.NAMESPACES) {
             routes.put(ns, show(ns, List.of("ip", "route")));
         }
-        String neighAfter = show(List.of("ip", "-4", "neigh"));
+        Map<String, String> neighAfter = neighbours();
         String conntrack = show(List.of("conntrack", "-L"));
         String save = show(List.of("iptables-save", "-c"));
-        String neighSettled = neighAfter;
+        Map<String, String> neighSettled = neighAfter;
         long deadline = System.nanoTime() + SETTLE_TIMEOUT.toNanos();
         while (PodlabWorld.unsettled(neighSettled) && System.nanoTime() < deadline) {
             sleep(250);
-            neighSettled = show(List.of("ip", "-4", "neigh"));
+            neighSettled = neighbours();
         }
         return new Snapshot(outcomes, routes, neighAfter, neighSettled, conntrack, save, traffic, log.toString());
     }
@@ -84,6 +84,14 @@ final class KernelWorld {
             return "PROCESS TIMED OUT";
         }
         return p.kind() == Scenario.Kind.PING ? Outcomes.kernelPing(r.stdout()) : r.stdout().strip();
+    }
+
+    private Map<String, String> neighbours() {
+        Map<String, String> out = new TreeMap<>();
+        for (String ns : Scenario.NAMESPACES) {
+            out.put(ns, show(ns, List.of("ip", "-4", "neigh")));
+        }
+        return out;
     }
 
     private String show(List<String> argv) {

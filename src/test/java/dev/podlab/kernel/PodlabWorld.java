@@ -66,14 +66,27 @@ final class PodlabWorld {
         for (String name : Scenario.NAMESPACES) {
             routes.put(name, ns(name).routes().show());
         }
-        String neighAfter = r.arp().show();
+        Map<String, String> neighAfter = neighbours();
         String conntrack = routerNetfilter.conntrackList();
         String save = routerNetfilter.iptables().save(Iptables.DEFAULT_VERSION, "now", true);
         long settleDeadline = sim.now() + 10 * SECOND;
-        while (unsettled(r.arp().show()) && sim.now() < settleDeadline) {
+        while (unsettled(neighbours()) && sim.now() < settleDeadline) {
             sim.runUntil(sim.now() + 250 * MS);
         }
-        return new Snapshot(outcomes, routes, neighAfter, r.arp().show(), conntrack, save, traffic, trace());
+        return new Snapshot(outcomes, routes, neighAfter, neighbours(), conntrack, save, traffic, trace());
+    }
+
+    private Map<String, String> neighbours() {
+        Map<String, String> out = new TreeMap<>();
+        for (String name : Scenario.NAMESPACES) {
+            out.put(name, ns(name).arp().show());
+        }
+        return out;
+    }
+
+    /** True while some namespace has a neighbour in DELAY, PROBE or INCOMPLETE. */
+    static boolean unsettled(Map<String, String> neighbours) {
+        return neighbours.values().stream().anyMatch(PodlabWorld::unsettled);
     }
 
     static boolean unsettled(String neigh) {

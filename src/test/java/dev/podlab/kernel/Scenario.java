@@ -51,6 +51,7 @@ final class Scenario {
     static final List<Command> SETUP = List.of(
             new Command("r", "ip link set lo up"),
             new Command("r", "ip link add br0 type bridge"),
+            new Command("r", "ip link set br0 address 02:00:00:00:00:01"),
             new Command("r", "ip link set br0 up"),
             new Command("r", "ip addr add 10.0.0.1/24 dev br0"),
             new Command("r", "ip link add vetha type veth peer name eth0 netns a"),
@@ -60,6 +61,7 @@ final class Scenario {
             new Command("r", "ip link set vethb master br0"),
             new Command("r", "ip link set vethb up"),
             new Command("r", "ip link add vethc type veth peer name eth0 netns c"),
+            new Command("r", "ip link set vethc address 02:00:00:00:01:01"),
             new Command("r", "ip link set vethc mtu 1000"),
             new Command("r", "ip link set vethc up"),
             new Command("r", "ip addr add 10.0.1.1/24 dev vethc"),
