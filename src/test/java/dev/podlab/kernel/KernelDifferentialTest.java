@@ -41,21 +41,23 @@ import org.junit.jupiter.api.TestInstance;
  * (ICMP fragmentation needed, mtu 1000, from the router); b connects to c:8080 (REJECTed with
  * ICMP communication administratively prohibited) and sends UDP to c:9999 (DROPped: timeout).
  *
- * <p>Compared, in the router:
+ * <p>Compared (the script sets every MAC a neighbour table can show, so lines compare whole):
  * <ul>
  *   <li>each probe's outcome: reply and its TTL, connected, refused, errno, ICMP type/code and the
  *       reporting address, MTU, timed out;</li>
- *   <li>{@code ip route}: line for line, trailing blanks removed;</li>
- *   <li>{@code ip -4 neigh}: right after the traffic (entries the router forwarded to are in DELAY
- *       for 5 s, those it resolved itself REACHABLE; compared only when the real traffic took
- *       under 4 s, so no DELAY timer has fired yet), and again once both worlds have no DELAY,
- *       PROBE or INCOMPLETE entry (all REACHABLE then, well inside the 15 s minimum reachable
- *       time); MACs are set by the script, so lines compare whole; sorted, because the kernel
- *       prints its hash buckets in seed order;</li>
- *   <li>{@code conntrack -L}: TCP, UDP and ICMP entries, state, flags and both tuples (the NAT
- *       reply tuple included), with the timeout, ephemeral ports and echo ids normalised; the
+ *   <li>{@code ip route} of the router and of a, b, c: line for line, trailing blanks removed;</li>
+ *   <li>{@code ip -4 neigh} of the router and of a, b, c: right after the traffic (entries the
+ *       router forwarded to are in DELAY for 5 s, those it resolved itself REACHABLE; compared
+ *       only when the real traffic took under 4 s, so no DELAY timer has fired yet), and again
+ *       once both worlds have no DELAY, PROBE or INCOMPLETE entry (all REACHABLE then, well inside
+ *       the 15 s minimum reachable time); sorted, because the kernel prints its hash buckets in
+ *       seed order;</li>
+ *   <li>{@code conntrack -L} in the router: TCP, UDP and ICMP entries, state, flags and both
+ *       tuples (the NAT reply tuple included), with ephemeral ports and echo ids normalised, and
+ *       the remaining timeouts equal within the difference of the two worlds' elapsed times; the
  *       kernel's own IGMP reports also leave entries, which podlab (no IGMP) does not have;</li>
- *   <li>{@code iptables-save -c}: every table, chain, policy counter, rule and rule counter.</li>
+ *   <li>{@code iptables-save -c} in the router: every table, chain, policy counter, rule and rule
+ *       counter.</li>
  * </ul>
  *
  * <p>Skipped (with the reason) when not root, when {@code ip netns} or iptables does not work in a
