@@ -26,7 +26,10 @@ import org.apache.commons.math3.random.RandomGenerator;
  * {@code accept()} in a loop), answering each connection's first request with a fixed response
  * and closing, the way a web server does for {@code Connection: close}: the response, then its
  * FIN, so the server ends in TIME_WAIT. With no response configured it only accepts, reads, and
- * closes when the peer does.
+ * closes when the peer does; or, made with {@code closeAtEndOfStream} false, keeps every
+ * connection open after the peer's FIN (the socket stays in CLOSE_WAIT, as with a server that
+ * does not close() what read() ended), so the peer's close is one FIN and one ACK, with no
+ * race between the ACK of that FIN and the server's own FIN.
  *
  * <p>The listening socket answers a SYN with a SYN-ACK from a request socket (Linux's options
  * and window, IP ID 0), anything with ACK but no matching connection with a RST (as
@@ -39,6 +42,7 @@ public final class TcpServer implements TransportHandler {
     private final NetNamespace ns;
     private final int port;
     private final byte[] response;
+    private final boolean closeAtEndOfStream;
     private final String name;
     private final RandomGenerator random;
     private final List<TcpSocket> connections = new ArrayList<>();
@@ -52,9 +56,21 @@ public final class TcpServer implements TransportHandler {
      *                 to only accept
      */
     public TcpServer(NetNamespace ns, int port, byte[] response) {
+        this(ns, port, response, true);
+    }
+
+    /**
+     * Starts listening now.
+     *
+     * @param response           as in {@link #TcpServer(NetNamespace, int, byte[])}
+     * @param closeAtEndOfStream false to leave a connection open (CLOSE_WAIT) when the peer
+     *                           closes its side, instead of closing it at once
+     */
+    public TcpServer(NetNamespace ns, int port, byte[] response, boolean closeAtEndOfStream) {
         this.ns = ns;
         this.port = port;
         this.response = response == null ? null : response.clone();
+        this.closeAtEndOfStream = closeAtEndOfStream;
         this.name = "tcp-server:" + port;
         this.random = ns.network().sim().random()
                 .stream("apps/" + ns.qualifiedName() + "/tcp-server/" + port + "@" + ns.network().sim().now());
@@ -160,7 +176,12 @@ public final class TcpServer implements TransportHandler {
 
         @Override
         public void endOfStream(TcpSocket s) {
-            s.close();
+            if (closeAtEndOfStream) {
+                s.close();
+            } else {
+                trace(Verdict.DELIVER, "end of stream from " + Ipv4Address.toString(s.remoteAddress()) + ":"
+                        + s.remotePort() + ": connection kept open");
+            }
         }
     }
 

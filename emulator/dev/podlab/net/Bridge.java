@@ -78,12 +78,58 @@ public final class Bridge extends NetDevice {
     /** Ports, newest first: the order of the kernel's port list, which flooding walks. */
     private final List<Port> ports = new ArrayList<>();
     private final Fdb fdb;
+    /** The address was set with {@code ip link set BRIDGE address} (NET_ADDR_SET): it no longer follows the ports. */
+    private boolean addressSet;
     private final Ethernet eth = new Ethernet();
     private final Ipv4 ip = new Ipv4();
 
     public Bridge(NetNamespace netns, String name, long mac) {
         super(netns, name, mac, 1500);
         this.fdb = new Fdb(ref(), mac);
+    }
+
+    /**
+     * {@code ip link set BRIDGE address MAC} ({@code br_set_mac_address}): the bridge's local FDB
+     * entries move to the new address, so frames to it are delivered up to the bridge rather than
+     * flooded.
+     */
+    @Override
+    public void mac(long mac) {
+        addressSet = true;
+        changeAddress(mac);
+    }
+
+    private void changeAddress(long mac) {
+        long old = mac();
+        if (old == mac) {
+            return;
+        }
+        super.mac(mac);
+        fdb.changeBridgeAddress(old, mac, netns().network().sim().now());
+    }
+
+    /** NETDEV_CHANGEADDR on a port ({@code br_device_event}): its FDB entries, then the bridge's address. */
+    void portAddressChanged(NetDevice dev, long oldMac, long newMac) {
+        fdb.changePortAddress(dev.ref(), oldMac, newMac, netns().network().sim().now());
+        recalculateAddress();
+    }
+
+    /**
+     * {@code br_stp_recalculate_bridge_id}: unless its address was set by hand, a bridge takes the
+     * lowest MAC of its ports (compared as bytes, {@code memcmp}).
+     */
+    private void recalculateAddress() {
+        if (addressSet || ports.isEmpty()) {
+            return;
+        }
+        long lowest = -1;
+        for (Port p : ports) {
+            long m = p.dev.mac() & 0xffff_ffff_ffffL;
+            if (lowest < 0 || m < lowest) {
+                lowest = m;
+            }
+        }
+        changeAddress(lowest);
     }
 
     /** {@code ip link add NAME type bridge} with a random MAC. */
@@ -115,7 +161,7 @@ public final class Bridge extends NetDevice {
 
     /**
      * {@code ip link set DEV master BRIDGE} ({@code br_add_if}): the device becomes a port and its
-     * MAC a local FDB entry. The bridge's MTU becomes the smallest of its ports' MTUs, as
+     * MAC a local FDB entry; a bridge whose address was not set by hand takes the lowest port MAC. The bridge's MTU becomes the smallest of its ports' MTUs, as
      * {@code br_mtu_auto_adjust} does while the MTU was not set by hand.
      */
     public Port addPort(NetDevice dev) {
@@ -129,6 +175,7 @@ public final class Bridge extends NetDevice {
         ports.add(0, port);
         dev.master(this);
         fdb.addPort(dev.ref(), dev.mac(), netns().network().sim().now());
+        recalculateAddress();
         int min = Integer.MAX_VALUE;
         for (Port p : ports) {
             min = Math.min(min, p.dev.mtu());

@@ -159,6 +159,35 @@ public final class Fdb {
         return insert(new Entry(mac, vlan, portOrNull, true, true, now, seq++));
     }
 
+    /**
+     * {@code br_fdb_change_mac_address}: the bridge's own address changed from {@code oldMac} to
+     * {@code newMac}. The old local entries not tied to a port go (VLAN 0, then the default PVID),
+     * local entries for the new address come.
+     */
+    public void changeBridgeAddress(long oldMac, long newMac, long now) {
+        for (int vlan : defaultPvid != 0 ? new int[] {0, defaultPvid} : new int[] {0}) {
+            Entry old = byKey.get(key(oldMac, vlan));
+            if (old != null && old.local && old.port == null) {
+                remove(old);
+            }
+            addLocal(null, newMac, vlan, now);
+        }
+    }
+
+    /**
+     * {@code br_fdb_changeaddr}: port {@code port}'s address changed; its local entries for the old
+     * address go, local entries for the new one come (VLAN 0, then the default PVID).
+     */
+    public void changePortAddress(DeviceRef port, long oldMac, long newMac, long now) {
+        for (int i = entries.size() - 1; i >= 0; i--) {
+            Entry e = entries.get(i);
+            if (e.local && port.equals(e.port) && e.mac == oldMac) {
+                remove(e);
+            }
+        }
+        addPort(port, newMac, now);
+    }
+
     /** {@code bridge fdb add MAC dev PORT master static}: a static (never aged) entry. */
     public Entry addStatic(DeviceRef port, long mac, int vlan, long now) {
         Entry old = byKey.get(key(mac, vlan));

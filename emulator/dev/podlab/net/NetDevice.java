@@ -65,8 +65,17 @@ public abstract class NetDevice {
         return mac;
     }
 
+    /**
+     * {@code ip link set DEV address MAC}. On a bridge port the port's local FDB entry follows
+     * ({@code br_fdb_changeaddr}), so frames to the new address still reach this host, and the
+     * bridge's own address may follow ({@code br_stp_recalculate_bridge_id}).
+     */
     public void mac(long mac) {
+        long old = this.mac;
         this.mac = mac;
+        if (master != null && old != mac) {
+            master.portAddressChanged(this, old, mac);
+        }
     }
 
     public int mtu() {

@@ -195,8 +195,10 @@ public final class Iptables {
     }
 
     private static NfVerdict policy(String tableName, Chain builtin, PacketContext c) {
-        builtin.policyPackets++;
-        builtin.policyBytes += c.length;
+        if (builtin.policyCounter) {
+            builtin.policyPackets++;
+            builtin.policyBytes += c.length;
+        }
         if (c.trace) {
             trace(c, tableName, builtin.name(), "policy", builtin.compiled.length + 1);
         }

@@ -151,13 +151,19 @@ final class IptablesRestore {
                 c.rules.clear();
             }
             c.policy = v;
+            if (!c.created) {
+                // xtables-restore creates a declared base chain with a counter.
+                c.createWithCounter();
+            }
             if (counters) {
                 if (parts.size() < 3) {
                     throw new IptablesException("invalid policy counters for chain '" + name + "'");
                 }
                 long[] ctr = parseCounters(parts.get(2));
-                c.policyPackets = ctr[0];
-                c.policyBytes = ctr[1];
+                if (c.policyCounter) {
+                    c.policyPackets = ctr[0];
+                    c.policyBytes = ctr[1];
+                }
             }
             return;
         }
@@ -322,6 +328,8 @@ final class IptablesRestore {
                     throw new IptablesException("Bad built-in chain name");
                 }
                 c.policy = parsePolicy(a.value(cmd), name);
+                // -P sends the base chain with a counter, creating or updating it.
+                c.createWithCounter();
                 noMore(a);
                 return null;
             }
@@ -341,6 +349,10 @@ final class IptablesRestore {
         Chain c = current.chain(name);
         if (c == null) {
             throw new IptablesException("Chain '" + name + "' does not exist");
+        }
+        if (c.isBuiltin() && !c.created) {
+            // iptables-nft creates a missing base chain for the command, without a counter.
+            c.createImplicitly();
         }
         return c;
     }

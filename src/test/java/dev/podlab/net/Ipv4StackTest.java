@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.podlab.apps.Ping;
 import dev.podlab.packet.Icmp4;
 import dev.podlab.packet.Ipv4Address;
+import dev.podlab.packet.MacAddress;
 import dev.podlab.trace.DropReason;
 import dev.podlab.trace.TraceEvent;
 import org.junit.jupiter.api.BeforeEach;
@@ -101,5 +102,35 @@ class Ipv4StackTest {
         t.run(3 * SECOND);
         assertThat(ping.results()).isEmpty();
         assertThat(t.events()).anyMatch(e -> e.reason() == DropReason.IP_INADDRERRORS);
+    }
+
+    @Test
+    void aBridgeAndAPortKeepReceivingAfterTheirAddressesAreSet() {
+        // br_set_mac_address and br_fdb_changeaddr move the local FDB entries to the new
+        // addresses; without that, frames to br0's new MAC were flooded and never reached r.
+        TestNet.ip(r, "link set br0 address 02:00:00:00:00:01", "link set vetha address 02:00:00:00:00:0a");
+        Ping ping = new Ping(a, Ipv4Address.parse("10.0.1.2"), 12, 2, SECOND);
+        t.run(3 * SECOND);
+        assertThat(ping.replies()).as("replies; trace:\n%s", t.trace()).isEqualTo(2);
+        assertThat(a.arp().show()).contains("10.0.0.1 dev eth0 lladdr 02:00:00:00:00:01 ");
+        Bridge br0 = (Bridge) r.device("br0");
+        assertThat(br0.fdb().lookup(0x02_00_00_00_00_01L, 0, t.sim.now())).satisfies(e -> {
+            assertThat(e.isLocal()).isTrue();
+            assertThat(e.port()).isNull();
+        });
+        assertThat(br0.fdb().lookup(0x02_00_00_00_00_0aL, 0, t.sim.now()).port()).isEqualTo(r.device("vetha").ref());
+    }
+
+    @Test
+    void aBridgeTakesTheLowestPortMacUntilItsAddressIsSet() {
+        // br_stp_recalculate_bridge_id, as the kernel does it: a new bridge's random address gives
+        // way to its lowest port MAC, and to a port's changed MAC, but not after ip link set address.
+        Bridge br0 = (Bridge) r.device("br0");
+        long lowest = Math.min(r.device("vetha").mac(), r.device("vethb").mac());
+        assertThat(br0.mac()).isEqualTo(lowest);
+        TestNet.ip(r, "link set vethb address 02:00:00:00:00:02");
+        assertThat(MacAddress.toString(br0.mac())).isEqualTo("02:00:00:00:00:02");
+        TestNet.ip(r, "link set br0 address 02:00:00:00:00:99", "link set vetha address 02:00:00:00:00:01");
+        assertThat(MacAddress.toString(br0.mac())).isEqualTo("02:00:00:00:00:99");
     }
 }

@@ -185,4 +185,37 @@ class IpDoTableTest {
         ipt.run(Hook.PREROUTING, est);
         assertThat(est.nat().type()).isEqualTo(NatRequest.Type.NONE);
     }
+
+    /**
+     * iptables-nft 1.8.9 (checked against the kernel): a base chain a rule command creates has no
+     * counter, so its policy counters stay [0:0]; one declared by iptables-restore or given a
+     * policy with -P counts.
+     */
+    @Test
+    void policyIsCountedOnlyInBaseChainsCreatedWithACounter() {
+        Iptables implicit = new Iptables();
+        implicit.execute("-A FORWARD -s 192.168.0.0/16 -j ACCEPT");
+        implicit.run(TableId.FILTER, Hook.FORWARD, ctx(syn("10.0.0.1", 40000, "10.0.0.2", 80)));
+        Chain fwd = implicit.table(TableId.FILTER).chain("FORWARD");
+        assertThat(fwd.countsPolicy()).isFalse();
+        assertThat(fwd.policyPackets()).isZero();
+        assertThat(implicit.save("v", "d", true)).contains(":FORWARD ACCEPT [0:0]\n");
+        // Declaring the existing chain in a --noflush restore adds no counter...
+        implicit.restore("*filter\n:FORWARD ACCEPT [0:0]\nCOMMIT\n", true, false);
+        implicit.run(TableId.FILTER, Hook.FORWARD, ctx(syn("10.0.0.1", 40000, "10.0.0.2", 80)));
+        assertThat(implicit.table(TableId.FILTER).chain("FORWARD").policyPackets()).isZero();
+        // ...but -P does.
+        implicit.execute("-P FORWARD ACCEPT");
+        implicit.run(TableId.FILTER, Hook.FORWARD, ctx(syn("10.0.0.1", 40000, "10.0.0.2", 80)));
+        assertThat(implicit.table(TableId.FILTER).chain("FORWARD").policyPackets()).isEqualTo(1);
+
+        Iptables declared = load("filter", ":INPUT ACCEPT [0:0]", "-A OUTPUT -p tcp -j ACCEPT");
+        declared.run(TableId.FILTER, Hook.INPUT, ctx(syn("10.0.0.1", 40000, "10.0.0.2", 80)));
+        declared.run(TableId.FILTER, Hook.OUTPUT, ctx(syn("10.0.0.2", 80, "10.0.0.1", 40000)));
+        declared.run(TableId.FILTER, Hook.OUTPUT, ctx(syn("10.0.0.2", 80, "10.0.0.1", 40000)));
+        assertThat(declared.table(TableId.FILTER).chain("INPUT").policyPackets()).isEqualTo(1);
+        // OUTPUT was created by its rule, FORWARD not at all: neither counts.
+        assertThat(declared.save("v", "d", true)).contains(":INPUT ACCEPT [1:40]\n", ":FORWARD ACCEPT [0:0]\n",
+                ":OUTPUT ACCEPT [0:0]\n");
+    }
 }
