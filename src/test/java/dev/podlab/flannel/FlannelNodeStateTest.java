@@ -66,7 +66,7 @@ class FlannelNodeStateTest {
                 FLANNEL_IPMASQ=true
                 """);
         // §1.1 annotations; VtepMAC is flannel.1's MAC.
-        assertThat(lab.cni.annotations(node2)).containsExactlyEntriesOf(Map.of(
+        assertThat(lab.cni.annotations(node2)).containsExactlyInAnyOrderEntriesOf(Map.of(
                 "flannel.alpha.coreos.com/backend-data", "{\"VNI\":1,\"VtepMAC\":\"" + vtep(node2) + "\"}",
                 "flannel.alpha.coreos.com/backend-type", "vxlan",
                 "flannel.alpha.coreos.com/kube-subnet-manager", "true",
