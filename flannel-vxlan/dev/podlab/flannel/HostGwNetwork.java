@@ -2,6 +2,7 @@ package dev.podlab.flannel;
 
 import dev.podlab.cluster.ClusterNode;
 import dev.podlab.net.RouteException;
+import dev.podlab.packet.Ipv4Address;
 
 /**
  * The host-gw backend on one node (pkg/backend/hostgw/hostgw.go, pkg/backend/route_network.go): no
@@ -50,7 +51,7 @@ final class HostGwNetwork implements BackendNetwork {
     /** routeAdd: {@code ip route add SUBNET via PUBLIC_IP dev EXT}; a refusal is flanneld's error line. */
     static void addRoute(Flanneld agent, Lease peer) {
         ClusterNode node = agent.node();
-        String gw = dev.podlab.packet.Ipv4Address.toString(peer.publicIp());
+        String gw = Ipv4Address.toString(peer.publicIp());
         try {
             node.netns().routes().apply("add " + peer.subnetCidr() + " via " + gw + " dev " + node.eth0().name());
         } catch (RouteException e) {
