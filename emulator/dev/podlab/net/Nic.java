@@ -18,7 +18,9 @@ public final class Nic extends NetDevice {
     /** Plugs the NIC into a link end. */
     public Nic attach(LinkEnd end) {
         this.wire = end;
-        end.attach((from, p) -> receive(p));
+        // What arrives off the wire is another host's frame: a new skb with none of the sender's
+        // metadata (conntrack entry, mark), as the sender's node would otherwise lend it its own.
+        end.attach((from, p) -> receive(p.conntrack(null, 0).mark(0).fragMaxSize(0)));
         return this;
     }
 
