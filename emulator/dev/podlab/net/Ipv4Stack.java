@@ -309,8 +309,9 @@ public final class Ipv4Stack implements NeighbourTable.Listener {
             drop(dev, p, Step.ROUTE_LOOKUP, DropReason.IP_INADDRERRORS, detail + " (forwarding off: no ICMP)");
             return;
         }
-        icmpSend(dev, p, off, Icmp4.DEST_UNREACH, code, 0, false);
-        drop(dev, p, Step.ROUTE_LOOKUP, reason, detail + ": ICMP " + unreachName(code) + " sent");
+        boolean sent = icmpSend(dev, p, off, Icmp4.DEST_UNREACH, code, 0, false);
+        drop(dev, p, Step.ROUTE_LOOKUP, reason, detail + (sent ? ": ICMP " + unreachName(code) + " sent"
+                : ": no ICMP " + unreachName(code) + " (no route back to the source)"));
     }
 
     // =============================================================================================
@@ -815,33 +816,36 @@ public final class Ipv4Stack implements NeighbourTable.Listener {
      * never about an ICMP error, a non-first fragment, or a packet to or from a broadcast or
      * multicast address. The source is the offending packet's destination when that was one of
      * ours, else the address of the route back ({@code icmp_errors_use_inbound_ifaddr=0}).
+     *
+     * @return whether an error was sent (false also when there is no route back to the source)
      */
-    public void icmpSend(NetDevice dev, Packet offending, int off, int type, int code, int info, boolean wasLocal) {
+    public boolean icmpSend(NetDevice dev, Packet offending, int off, int type, int code, int info, boolean wasLocal) {
         ByteBuf b = offending.buf();
         ip.wrap(b, off);
         int src = ip.src();
         int dst = ip.dst();
         if (ip.fragmentOffset() != 0 || src == 0 || Ipv4Address.isMulticast(src) || src == 0xffffffff
                 || Ipv4Address.isMulticast(dst) || dst == 0xffffffff || ns.isBroadcastAddress(dst)) {
-            return;
+            return false;
         }
         if (ip.protocol() == IpProtocol.ICMP && ip.totalLength() >= ip.headerLength() + 1) {
             int t = b.getUnsignedByte(off + ip.headerLength());
             if (Icmp4.isError(t)) {
-                return;
+                return false;
             }
         }
         int saddr = wasLocal || ns.isLocalAddress(dst) ? dst : sourceAddress(src);
         int mtu = routeMtu(src);
         if (mtu == 0) {
-            return;
+            return false; // no route back to the source: nothing can be sent
         }
         ByteBuf err = net.frames().icmpError(0, 0, saddr, ipIdent.hashed(saddr, src, IpProtocol.ICMP), type, code, info,
                 b, off, ip.totalLength(), mtu);
         if (err == null) {
-            return;
+            return false;
         }
         send(packet(err, offending.id()));
+        return true;
     }
 
     private static String unreachName(int code) {

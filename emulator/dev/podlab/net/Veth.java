@@ -66,6 +66,12 @@ public final class Veth extends NetDevice {
             p.release();
             return;
         }
+        // __dev_forward_skb → skb_scrub_packet: the conntrack reference goes; crossing into another
+        // namespace, the mark too. The peer's stack sees a fresh packet.
+        p.conntrack(null, 0);
+        if (peer.netns() != netns()) {
+            p.mark(0);
+        }
         peer.inFlight.add(p);
         netns().network().sim().schedule(0, DELIVER, peer, 0);
     }

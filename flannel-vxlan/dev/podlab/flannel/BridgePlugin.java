@@ -1,5 +1,8 @@
 package dev.podlab.flannel;
 
+import dev.podlab.net.NetDevice;
+import dev.podlab.net.Veth;
+
 import dev.podlab.cluster.ClusterPod;
 import dev.podlab.cluster.model.TopologyException;
 import dev.podlab.net.Bridge;
@@ -60,6 +63,18 @@ final class BridgePlugin {
     /** The node's {@code cni0}, or null before the first pod. */
     Bridge bridge() {
         return cni0;
+    }
+
+    /**
+     * {@code cmdDel} for {@code pod}: its veth pair goes (deleting the host end deletes both), and
+     * host-local releases its address.
+     */
+    void del(ClusterPod pod) {
+        NetDevice eth0 = pod.netns().device("eth0");
+        if (eth0 instanceof Veth v) {
+            v.delete();
+        }
+        ipam.release(pod.ip());
     }
 
     /** {@code cmdAdd} for {@code pod}: its interface, address and routes; returns the address. */

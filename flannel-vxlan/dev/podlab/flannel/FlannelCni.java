@@ -86,6 +86,14 @@ public final class FlannelCni implements Cni {
         return plugin.add(pod);
     }
 
+    @Override
+    public void detachPod(Cluster cluster, ClusterNode node, ClusterPod pod) {
+        BridgePlugin plugin = plugins.get(node);
+        if (plugin != null) {
+            plugin.del(pod);
+        }
+    }
+
     /** The configuration as read ({@code net-conf.json}). */
     public NetConf config() {
         return conf;

@@ -52,6 +52,13 @@ final class HostLocalIpam {
         return 0;
     }
 
+    /** {@code Allocator.Release}: the address is free again (reused only after wrap-around). */
+    void release(int address) {
+        if (address >= rangeStart && address <= rangeEnd) {
+            reserved.clear(address - rangeStart);
+        }
+    }
+
     /** The range as host-local's error message names it: {@code 10.244.1.1-10.244.1.254}. */
     String rangeText() {
         return Ipv4Address.toString(rangeStart) + "-" + Ipv4Address.toString(rangeEnd);
