@@ -35,8 +35,8 @@ import picocli.CommandLine.Parameters;
  * object per line instead.
  */
 @Command(name = "decode", sortOptions = false,
-        description = {"Print the packets of a pcap or pcapng file (or - for standard input, gzip too),",
-                "one line each as tcpdump -n does, with VXLAN and IP-in-IP inner packets."},
+        description = {"Print a pcap/pcapng file one line per packet, as tcpdump -n, inner packets too.", "",
+                "FILE may be gzip-compressed, or - for standard input. VXLAN and IP-in-IP are descended into."},
         footer = {"", "Exit status: 0 for a clean file; 1 when the file is damaged (the packets before the damage",
                 "are printed first, then one line naming the file, the byte offset and the problem); 2 for usage",
                 "errors and files that cannot be opened."})

@@ -196,7 +196,8 @@ public final class NetNamespace {
         int local = Ipv4Address.parse(slash < 0 ? cidr : cidr.substring(0, slash));
         int len = slash < 0 ? 32 : Integer.parseInt(cidr.substring(slash + 1));
         int mask = Ipv4Address.mask(len);
-        int brd = len < 31 ? (local & mask) | ~mask : 0;
+        // ip addr add ... brd + (what CNI plugins ask for); lo's 127.0.0.1/8 has none.
+        int brd = len < 31 && !(dev instanceof Loopback) ? (local & mask) | ~mask : 0;
         int scope = (local >>> 24) == 127 ? RouteScope.HOST : RouteScope.UNIVERSE;
         routes.addAddress(dev.ref(), local, len, brd, scope, 0);
         Address a = new Address(dev, local, len, brd, scope);

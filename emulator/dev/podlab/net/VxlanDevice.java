@@ -114,6 +114,8 @@ public final class VxlanDevice extends NetDevice implements TransportHandler {
         spec.macs(0, 0).addresses(local, remote).vni(vni).dstPort(port).srcPort(sport)
                 .id(netns().stack().ipIdent().hashed(local, remote, IpProtocol.UDP));
         netns().network().frames().vxlanEncap(b, spec);
+        // iptunnel_xmit → skb_scrub_packet: the outer datagram is a new packet for conntrack.
+        p.conntrack(null, 0);
         if (tracing) {
             netns().trace(this, Step.ENCAP, Verdict.PASS, null, "VXLAN VNI " + vni + " " + Ipv4Address.toString(local)
                     + " > " + Ipv4Address.toString(remote) + " udp sport " + sport + " dport " + port);
