@@ -29,14 +29,17 @@ final class Fields {
     private final String object;
     private final String path;
     private final MappingNode node;
+    /** Where the mapping is named: its key ({@code spec:}), or its first line for a list item or a document. */
+    private final Node at;
     private final Map<String, Node> values = new LinkedHashMap<>();
     private final Map<String, Node> keys = new LinkedHashMap<>();
 
-    private Fields(String file, String object, String path, MappingNode node) {
+    private Fields(String file, String object, String path, MappingNode node, Node at) {
         this.file = file;
         this.object = object;
         this.path = path;
         this.node = node;
+        this.at = at;
         for (NodeTuple t : node.getValue()) {
             String key = ((ScalarNode) t.getKeyNode()).getValue();
             values.put(key, t.getValueNode());
@@ -46,12 +49,12 @@ final class Fields {
 
     /** The top level of an object. */
     static Fields root(String file, MappingNode node) {
-        return new Fields(file, null, "", node);
+        return new Fields(file, null, "", node, node);
     }
 
     /** The same mapping, naming the object in messages from now on. */
     Fields named(String objectName) {
-        return new Fields(file, objectName, path, node);
+        return new Fields(file, objectName, path, node, at);
     }
 
     String file() {
@@ -67,8 +70,9 @@ final class Fields {
         return path.isEmpty() ? key : path + "." + key;
     }
 
+    /** Where this mapping is named, for an error about a field it lacks. */
     Source source() {
-        return new Source(file, YamlText.line(node));
+        return new Source(file, YamlText.line(at));
     }
 
     Source source(String key) {
@@ -180,7 +184,7 @@ final class Fields {
             return null;
         }
         if (v instanceof MappingNode m) {
-            return new Fields(file, object, path(key), m);
+            return new Fields(file, object, path(key), m, keys.get(key));
         }
         throw typeError(key, v, "a mapping");
     }
@@ -202,7 +206,7 @@ final class Fields {
                 throw errorAt(new Source(file, YamlText.line(item)), itemPath,
                         "must be a mapping, not " + Values.describe(item));
             }
-            items.add(new Fields(file, object, itemPath, m));
+            items.add(new Fields(file, object, itemPath, m, m));
         }
         return items;
     }
