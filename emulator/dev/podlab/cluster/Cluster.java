@@ -252,6 +252,9 @@ public final class Cluster {
         List<ServicePort> ports = new ArrayList<>();
         Map<ServicePortName, List<Endpoint>> endpoints = new TreeMap<>();
         for (ServiceSpec s : serviceSpecs) {
+            if ("None".equals(s.clusterIp())) {
+                continue; // headless: no ClusterIP, kube-proxy installs nothing for it
+            }
             ClusterService svc = new ClusterService(s, clusterIp(s));
             services.put(s.qualifiedName(), svc);
             for (ServicePortSpec p : s.ports()) {
