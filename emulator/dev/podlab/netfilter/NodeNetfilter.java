@@ -200,7 +200,10 @@ public final class NodeNetfilter implements NetfilterHooks, AddressTypeLookup {
             ns.trace(dev, step(hook), Verdict.DROP, DropReason.NETFILTER_DROP, "NAT manipulation failed");
             return false;
         }
-        ctx.packet(p.buf(), ipOffset);
+        ConntrackEntry ct = skb.entry();
+        if (ct != null && (ct.status() & ConntrackEntry.IPS_NAT_MASK) != 0) {
+            ctx.packet(p.buf(), ipOffset); // the binding rewrote addresses or ports: read them again
+        }
         return true;
     }
 
