@@ -1,5 +1,7 @@
 package dev.podlab.net;
 
+import dev.podlab.packet.MacAddress;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
@@ -348,7 +350,7 @@ public final class Fdb {
                 if (isBridge ? e.port != null : !d.equals(e.port)) {
                     continue;
                 }
-                sb.append(Inet.mac(e.mac)).append(' ');
+                sb.append(MacAddress.toString(e.mac)).append(' ');
                 if (dev == null) {
                     sb.append("dev ").append(d.name()).append(' ');
                 }

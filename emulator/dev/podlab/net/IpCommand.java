@@ -3,7 +3,6 @@ package dev.podlab.net;
 import dev.podlab.packet.Ipv4Address;
 import dev.podlab.packet.MacAddress;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -28,12 +27,13 @@ import java.util.List;
  * Errors are {@link IllegalArgumentException}s whose message is one line in iproute2's manner.
  */
 public final class IpCommand {
+
     private IpCommand() {}
 
     /** Runs one command line in {@code ns}; a leading {@code ip}, {@code bridge} or {@code sysctl} word chooses the tool. */
     public static void run(NetNamespace ns, String line) {
-        List<String> w = new ArrayList<>(Arrays.asList(line.trim().split("\\s+")));
-        if (w.isEmpty() || w.get(0).isEmpty()) {
+        List<String> w = words(line);
+        if (w.isEmpty()) {
             return;
         }
         String tool = "ip";
@@ -212,13 +212,35 @@ public final class IpCommand {
         }
     }
 
-    private static NetNamespace namespace(NetNamespace from, String name) {
-        for (NetNamespace ns : from.network().namespaces()) {
-            if (name.equals(ns.name()) && ns.node().equals(from.node()) || name.equals(ns.qualifiedName())) {
-                return ns;
+    /** The blank-separated words of a command line (a shell's word splitting, without quotes). */
+    static List<String> words(String line) {
+        List<String> w = new ArrayList<>();
+        int n = line.length();
+        for (int i = 0; i < n; ) {
+            while (i < n && Character.isWhitespace(line.charAt(i))) {
+                i++;
+            }
+            int start = i;
+            while (i < n && !Character.isWhitespace(line.charAt(i))) {
+                i++;
+            }
+            if (i > start) {
+                w.add(line.substring(start, i));
             }
         }
-        throw new IllegalArgumentException("Cannot find netns \"" + name + "\"");
+        return w;
+    }
+
+    private static NetNamespace namespace(NetNamespace from, String name) {
+        // A name is the namespace's own on the same node (ip netns names are per host), else qualified.
+        NetNamespace ns = from.network().find(from.node() + "/" + name);
+        if (ns == null) {
+            ns = from.network().find(name);
+        }
+        if (ns == null) {
+            throw new IllegalArgumentException("Cannot find netns \"" + name + "\"");
+        }
+        return ns;
     }
 
     private static NetDevice device(NetNamespace ns, String name) {

@@ -66,7 +66,7 @@ public final class Ipv4Stack implements NeighbourTable.Listener {
 
     private final NetNamespace ns;
     private final Network net;
-    private final IpIdent ipIdent;
+    private IpIdent ipIdent;
     private final Reassembly reassembly;
     private final CRC32C crc = new CRC32C();
 
@@ -84,7 +84,6 @@ public final class Ipv4Stack implements NeighbourTable.Listener {
     Ipv4Stack(NetNamespace ns) {
         this.ns = ns;
         this.net = ns.network();
-        this.ipIdent = new IpIdent(net.sim().random().stream("net/" + ns.qualifiedName() + "/ipid").nextLong());
         this.reassembly = new Reassembly(this);
     }
 
@@ -94,6 +93,10 @@ public final class Ipv4Stack implements NeighbourTable.Listener {
 
     /** The namespace's IP ID generator for datagrams not sent by a connected socket. */
     public IpIdent ipIdent() {
+        if (ipIdent == null) {
+            // Made on first use: most pod namespaces of a large cluster never send a datagram.
+            ipIdent = new IpIdent(net.sim().random().stream("net/" + ns.qualifiedName() + "/ipid").nextLong());
+        }
         return ipIdent;
     }
 
@@ -637,7 +640,7 @@ public final class Ipv4Stack implements NeighbourTable.Listener {
             }
             // icmp_echo → icmp_reply: source is the address the request was sent to.
             ByteBuf reply = net.frames().icmpEchoReplyTo(b, off, 0, 0,
-                    ipIdent.hashed(request, ip.src(), IpProtocol.ICMP));
+                    ipIdent().hashed(request, ip.src(), IpProtocol.ICMP));
             Packet out = packet(reply, p.id());
             p.release();
             send(out);
@@ -839,7 +842,7 @@ public final class Ipv4Stack implements NeighbourTable.Listener {
         if (mtu == 0) {
             return false; // no route back to the source: nothing can be sent
         }
-        ByteBuf err = net.frames().icmpError(0, 0, saddr, ipIdent.hashed(saddr, src, IpProtocol.ICMP), type, code, info,
+        ByteBuf err = net.frames().icmpError(0, 0, saddr, ipIdent().hashed(saddr, src, IpProtocol.ICMP), type, code, info,
                 b, off, ip.totalLength(), mtu);
         if (err == null) {
             return false;

@@ -1,5 +1,9 @@
 package dev.podlab.net;
 
+import dev.podlab.packet.MacAddress;
+
+import dev.podlab.packet.Ipv4Address;
+
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -176,7 +180,7 @@ public final class NeighbourTable {
         this.params = params;
         this.random = random;
         this.listener = listener;
-        this.reachableTime = drawReachableTime();
+        this.reachableTime = -1; // drawn on first use: most tables of a large cluster never need it
         this.lastRand = 0;
     }
 
@@ -191,7 +195,10 @@ public final class NeighbourTable {
 
     /** The current reachable_time (re-drawn when older than 300 s, as neigh_periodic_work does). */
     public long reachableTimeNs(long now) {
-        if (now - lastRand > REACH_RANDOMIZE_INTERVAL) {
+        if (reachableTime < 0) {
+            // The value the constructor used to draw: same stream, same first number.
+            reachableTime = drawReachableTime();
+        } else if (now - lastRand > REACH_RANDOMIZE_INTERVAL) {
             lastRand = now;
             reachableTime = drawReachableTime();
         }
@@ -554,12 +561,12 @@ public final class NeighbourTable {
             if (n.state == NUD_NONE || (n.state & (0xff & ~NUD_NOARP)) == 0) {
                 continue;
             }
-            sb.append(Inet.ipv4(n.ip)).append(' ');
+            sb.append(Ipv4Address.toString(n.ip)).append(' ');
             if (devFilter == null) {
                 sb.append("dev ").append(n.dev.name()).append(' ');
             }
             if ((n.state & NUD_VALID) != 0) {
-                sb.append("lladdr ").append(Inet.mac(n.lladdr)).append(' ');
+                sb.append("lladdr ").append(MacAddress.toString(n.lladdr)).append(' ');
             }
             sb.append(stateName(n.state)).append(' ');
             sb.append('\n');

@@ -23,6 +23,7 @@ public final class Network {
     private final Frames frames;
     private final RandomGenerator macRandom;
     private final List<NetNamespace> namespaces = new ArrayList<>();
+    private final java.util.Map<String, NetNamespace> byName = new java.util.HashMap<>();
     private CaptureSink capture;
     private long nextPacketId = 1;
 
@@ -56,6 +57,10 @@ public final class Network {
     /** A namespace on {@code node}: the node's own ({@code name} null) or a pod's. */
     public NetNamespace namespace(String node, String name) {
         NetNamespace ns = new NetNamespace(this, node, name);
+        if (byName.putIfAbsent(ns.qualifiedName(), ns) != null) {
+            throw new IllegalArgumentException("Cannot create namespace file \"/var/run/netns/" + ns.qualifiedName()
+                    + "\": File exists");
+        }
         namespaces.add(ns);
         return ns;
     }
@@ -66,12 +71,7 @@ public final class Network {
 
     /** The namespace with this qualified name ({@code node1}, {@code node1/default/web-0}), or null. */
     public NetNamespace find(String qualifiedName) {
-        for (NetNamespace ns : namespaces) {
-            if (ns.qualifiedName().equals(qualifiedName)) {
-                return ns;
-            }
-        }
-        return null;
+        return byName.get(qualifiedName);
     }
 
     /**

@@ -1,5 +1,7 @@
 package dev.podlab.net;
 
+import dev.podlab.packet.Ipv4Address;
+
 import java.util.Objects;
 
 /**
@@ -183,9 +185,9 @@ public final class Route {
             }
             int slash = prefix.indexOf('/');
             if (slash < 0) {
-                return dst(Inet.parseIpv4(prefix), 32);
+                return dst(Ipv4Address.parse(prefix), 32);
             }
-            return dst(Inet.parseIpv4(prefix.substring(0, slash)), Integer.parseInt(prefix.substring(slash + 1)));
+            return dst(Ipv4Address.parse(prefix.substring(0, slash)), Integer.parseInt(prefix.substring(slash + 1)));
         }
 
         public Builder via(int gateway) {
@@ -194,7 +196,7 @@ public final class Route {
         }
 
         public Builder via(String gateway) {
-            return via(Inet.parseIpv4(gateway));
+            return via(Ipv4Address.parse(gateway));
         }
 
         public Builder dev(DeviceRef dev) {
@@ -217,7 +219,7 @@ public final class Route {
         }
 
         public Builder src(String prefSrc) {
-            return src(Inet.parseIpv4(prefSrc));
+            return src(Ipv4Address.parse(prefSrc));
         }
 
         public Builder scope(int scope) {

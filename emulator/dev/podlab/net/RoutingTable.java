@@ -1,5 +1,7 @@
 package dev.podlab.net;
 
+import dev.podlab.packet.Ipv4Address;
+
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -101,7 +103,7 @@ public final class RoutingTable {
     /** {@code ip addr add CIDR dev DEV}: see {@link #addAddress(DeviceRef, int, int, int, int, long)}. */
     public void addAddress(DeviceRef dev, String cidr) {
         int slash = cidr.indexOf('/');
-        int local = Inet.parseIpv4(slash < 0 ? cidr : cidr.substring(0, slash));
+        int local = Ipv4Address.parse(slash < 0 ? cidr : cidr.substring(0, slash));
         int len = slash < 0 ? 32 : Integer.parseInt(cidr.substring(slash + 1));
         addAddress(dev, local, len, 0, defaultScope(local), 0);
     }
@@ -131,7 +133,7 @@ public final class RoutingTable {
         if (d == null) {
             d = addDevice(dev, false);
         }
-        int mask = Inet.mask(prefixLen);
+        int mask = Ipv4Address.mask(prefixLen);
         int prefix = local & mask;
         Ifaddr prim = null;
         for (Ifaddr a : d.addrs) {
@@ -426,7 +428,7 @@ public final class RoutingTable {
         while (lens != 0) {
             int len = 63 - Long.numberOfLeadingZeros(lens);
             lens &= ~(1L << len);
-            List<Route> aliases = tb.byLen[len].get(daddr & Inet.mask(len));
+            List<Route> aliases = tb.byLen[len].get(daddr & Ipv4Address.mask(len));
             if (aliases == null) {
                 continue;
             }
@@ -463,7 +465,7 @@ public final class RoutingTable {
                 if (a.secondary || a.scope > scope) {
                     continue;
                 }
-                if (dst == 0 || ((a.local ^ dst) & Inet.mask(a.prefixLen)) == 0) {
+                if (dst == 0 || ((a.local ^ dst) & Ipv4Address.mask(a.prefixLen)) == 0) {
                     return a.local;
                 }
                 if (addr == 0) {
@@ -544,7 +546,7 @@ public final class RoutingTable {
         }
         appendDst(sb, r.dst(), r.prefixLen());
         if (r.hasGateway()) {
-            sb.append("via ").append(Inet.ipv4(r.gateway())).append(' ');
+            sb.append("via ").append(Ipv4Address.toString(r.gateway())).append(' ');
         }
         if (printDev && r.dev() != null) {
             sb.append("dev ").append(r.dev().name()).append(' ');
@@ -556,7 +558,7 @@ public final class RoutingTable {
             sb.append("scope ").append(RouteScope.name(r.scope())).append(' ');
         }
         if (r.prefSrc() != 0) {
-            sb.append("src ").append(Inet.ipv4(r.prefSrc())).append(' ');
+            sb.append("src ").append(Ipv4Address.toString(r.prefSrc())).append(' ');
         }
         if (r.metric() != 0) {
             sb.append("metric ").append(r.metric()).append(' ');
@@ -570,9 +572,9 @@ public final class RoutingTable {
         if (len == 0) {
             sb.append("default ");
         } else if (len == 32) {
-            sb.append(Inet.ipv4(dst)).append(' ');
+            sb.append(Ipv4Address.toString(dst)).append(' ');
         } else {
-            sb.append(Inet.ipv4(dst)).append('/').append(len).append(' ');
+            sb.append(Ipv4Address.toString(dst)).append('/').append(len).append(' ');
         }
     }
 
@@ -628,9 +630,9 @@ public final class RoutingTable {
                 cacheFlags = "";
             }
         }
-        sb.append(Inet.ipv4(daddr)).append(' ');
+        sb.append(Ipv4Address.toString(daddr)).append(' ');
         if (res.type() == RouteType.UNICAST && res.hasGateway() && res.nhScope == RouteScope.LINK) {
-            sb.append("via ").append(Inet.ipv4(res.gateway())).append(' ');
+            sb.append("via ").append(Ipv4Address.toString(res.gateway())).append(' ');
         }
         if (devOut != null) {
             sb.append("dev ").append(devOut.name()).append(' ');
@@ -639,7 +641,7 @@ public final class RoutingTable {
             sb.append("table ").append(tableName(res.table())).append(' ');
         }
         if (saddr != 0) {
-            sb.append("src ").append(Inet.ipv4(saddr)).append(' ');
+            sb.append("src ").append(Ipv4Address.toString(saddr)).append(' ');
         }
         sb.append("uid 0 ");
         sb.append("\n    cache ").append(cacheFlags).append('\n');
@@ -648,7 +650,7 @@ public final class RoutingTable {
 
     /** {@code ip route get} with a dotted-quad address. */
     public String get(String daddr) {
-        return get(Inet.parseIpv4(daddr));
+        return get(Ipv4Address.parse(daddr));
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -662,7 +664,7 @@ public final class RoutingTable {
      * @return the stored (or removed) route
      */
     public Route apply(String command) {
-        String[] words = command.trim().split("\\s+");
+        String[] words = IpCommand.words(command).toArray(String[]::new);
         String verb = words[0];
         String[] rest = java.util.Arrays.copyOfRange(words, 1, words.length);
         return switch (verb) {
@@ -676,7 +678,7 @@ public final class RoutingTable {
 
     /** Parses {@code ip route add} arguments ({@code NODE_SPEC INFO_SPEC}) into a request. */
     public Route parseRoute(String args) {
-        return parse(args.trim().split("\\s+"), false);
+        return parse(IpCommand.words(args).toArray(String[]::new), false);
     }
 
     private Route parse(String[] argv, boolean selector) {
@@ -685,7 +687,7 @@ public final class RoutingTable {
         for (int i = 0; i < argv.length; i++) {
             String w = argv[i];
             switch (w) {
-                case "via" -> b.via(Inet.parseIpv4(next(argv, ++i, w)));
+                case "via" -> b.via(Ipv4Address.parse(next(argv, ++i, w)));
                 case "dev", "oif" -> {
                     String name = next(argv, ++i, w);
                     DeviceRef dev = device(name);
@@ -694,7 +696,7 @@ public final class RoutingTable {
                     }
                     b.dev(dev);
                 }
-                case "src" -> b.src(Inet.parseIpv4(next(argv, ++i, w)));
+                case "src" -> b.src(Ipv4Address.parse(next(argv, ++i, w)));
                 case "proto", "protocol" -> b.protocol(RouteProtocol.parse(next(argv, ++i, w)));
                 case "scope" -> b.scope(RouteScope.parse(next(argv, ++i, w)));
                 case "metric", "priority", "preference" -> b.metric(Long.parseLong(next(argv, ++i, w)));

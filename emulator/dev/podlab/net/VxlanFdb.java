@@ -1,5 +1,9 @@
 package dev.podlab.net;
 
+import dev.podlab.packet.MacAddress;
+
+import dev.podlab.packet.Ipv4Address;
+
 import java.util.ArrayList;
 import java.util.List;
 
@@ -98,11 +102,11 @@ public final class VxlanFdb {
         StringBuilder sb = new StringBuilder();
         for (int i = entries.size() - 1; i >= 0; i--) {
             Entry e = entries.get(i);
-            sb.append(Inet.mac(e.mac)).append(' ');
+            sb.append(MacAddress.toString(e.mac)).append(' ');
             if (!devFiltered) {
                 sb.append("dev ").append(dev.name()).append(' ');
             }
-            sb.append("dst ").append(Inet.ipv4(e.dst)).append(' ');
+            sb.append("dst ").append(Ipv4Address.toString(e.dst)).append(' ');
             sb.append("self permanent\n");
         }
         return sb.toString();

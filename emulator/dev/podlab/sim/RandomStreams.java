@@ -49,7 +49,86 @@ public final class RandomStreams {
         if (!issued.add(name)) {
             throw new IllegalStateException("random stream \"" + name + "\" was already handed out");
         }
-        return new Well19937c(seedWords(rootSeed, name));
+        return new Lazy(rootSeed, name);
+    }
+
+    /**
+     * A stream whose generator is made on its first draw: a WELL generator's 2.5 KB state costs
+     * more to set up than most components ever draw from it (a pod's namespace has several
+     * streams and may never use them), and large clusters build thousands. The numbers are those
+     * of {@code new Well19937c(seedWords(root, name))}, drawn in the same order.
+     */
+    private static final class Lazy implements RandomGenerator {
+        private final long root;
+        private final String name;
+        private RandomGenerator g;
+
+        Lazy(long root, String name) {
+            this.root = root;
+            this.name = name;
+        }
+
+        private RandomGenerator g() {
+            if (g == null) {
+                g = new Well19937c(seedWords(root, name));
+            }
+            return g;
+        }
+
+        @Override
+        public void setSeed(int seed) {
+            g().setSeed(seed);
+        }
+
+        @Override
+        public void setSeed(int[] seed) {
+            g().setSeed(seed);
+        }
+
+        @Override
+        public void setSeed(long seed) {
+            g().setSeed(seed);
+        }
+
+        @Override
+        public void nextBytes(byte[] bytes) {
+            g().nextBytes(bytes);
+        }
+
+        @Override
+        public int nextInt() {
+            return g().nextInt();
+        }
+
+        @Override
+        public int nextInt(int n) {
+            return g().nextInt(n);
+        }
+
+        @Override
+        public long nextLong() {
+            return g().nextLong();
+        }
+
+        @Override
+        public boolean nextBoolean() {
+            return g().nextBoolean();
+        }
+
+        @Override
+        public float nextFloat() {
+            return g().nextFloat();
+        }
+
+        @Override
+        public double nextDouble() {
+            return g().nextDouble();
+        }
+
+        @Override
+        public double nextGaussian() {
+            return g().nextGaussian();
+        }
     }
 
     /** The eight seed words of the stream {@code name} under {@code rootSeed}. */

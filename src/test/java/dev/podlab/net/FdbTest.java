@@ -1,5 +1,9 @@
 package dev.podlab.net;
 
+import dev.podlab.packet.MacAddress;
+
+import dev.podlab.packet.Ipv4Address;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -18,10 +22,10 @@ class FdbTest {
     static final DeviceRef CNI0 = new DeviceRef(5, "cni0");
     static final DeviceRef VETH1 = new DeviceRef(7, "veth1");
     static final DeviceRef VETH2 = new DeviceRef(9, "veth2");
-    static final long CNI0_MAC = Inet.parseMac("8e:9a:1b:2c:3d:4e");
-    static final long VETH1_MAC = Inet.parseMac("ee:11:22:33:44:01");
-    static final long VETH2_MAC = Inet.parseMac("ee:11:22:33:44:02");
-    static final long POD_MAC = Inet.parseMac("52:54:00:12:34:56");
+    static final long CNI0_MAC = MacAddress.parse("8e:9a:1b:2c:3d:4e");
+    static final long VETH1_MAC = MacAddress.parse("ee:11:22:33:44:01");
+    static final long VETH2_MAC = MacAddress.parse("ee:11:22:33:44:02");
+    static final long POD_MAC = MacAddress.parse("52:54:00:12:34:56");
 
     Fdb fdb;
 
@@ -40,7 +44,7 @@ class FdbTest {
     void learningOnReceiveMakesTheSourceForwardable() {
         assertThat(fdb.lookup(POD_MAC, 0, 1 * S)).isNull();
         fdb.learn(VETH1, POD_MAC, 0, 1 * S);
-        Check.equal(port(fdb.lookup(POD_MAC, 0, 2 * S)), "veth1", "port of " + Inet.mac(POD_MAC));
+        Check.equal(port(fdb.lookup(POD_MAC, 0, 2 * S)), "veth1", "port of " + MacAddress.toString(POD_MAC));
     }
 
     @Test
@@ -147,21 +151,21 @@ class FdbTest {
     void vxlanFdbOfFlannelNodeMatchesReference() {
         DeviceRef flannel = new DeviceRef(4, "flannel.1");
         VxlanFdb vx = new VxlanFdb(flannel);
-        vx.add(Inet.parseMac("8a:cd:53:ad:c3:2b"), Inet.parseIpv4("192.168.66.211"));
-        vx.add(Inet.parseMac("a6:41:5a:24:99:8b"), Inet.parseIpv4("192.168.66.215"));
+        vx.add(MacAddress.parse("8a:cd:53:ad:c3:2b"), Ipv4Address.parse("192.168.66.211"));
+        vx.add(MacAddress.parse("a6:41:5a:24:99:8b"), Ipv4Address.parse("192.168.66.215"));
         Check.lines(Reference.trimmedLines(vx.showDev()), Reference.output("flannel.md", "$ bridge fdb show dev flannel.1"));
         Check.lines(Reference.lines(vx.show()), List.of(
                 "a6:41:5a:24:99:8b dev flannel.1 dst 192.168.66.215 self permanent",
                 "8a:cd:53:ad:c3:2b dev flannel.1 dst 192.168.66.211 self permanent"));
-        Check.equal(Inet.ipv4(vx.lookupDst(Inet.parseMac("a6:41:5a:24:99:8b"))), "192.168.66.215", "VTEP of node2");
-        Check.equal(vx.lookupDst(Inet.parseMac("02:00:00:00:00:01")), 0, "VTEP of an unknown MAC");
-        assertThatThrownBy(() -> vx.add(Inet.parseMac("a6:41:5a:24:99:8b"), 1)).hasMessage("RTNETLINK answers: File exists");
+        Check.equal(Ipv4Address.toString(vx.lookupDst(MacAddress.parse("a6:41:5a:24:99:8b"))), "192.168.66.215", "VTEP of node2");
+        Check.equal(vx.lookupDst(MacAddress.parse("02:00:00:00:00:01")), 0, "VTEP of an unknown MAC");
+        assertThatThrownBy(() -> vx.add(MacAddress.parse("a6:41:5a:24:99:8b"), 1)).hasMessage("RTNETLINK answers: File exists");
     }
 
     @Test
     void vxlanFdbOfCalicoNodeMatchesReference() {
         VxlanFdb vx = new VxlanFdb(new DeviceRef(3, "vxlan.calico"));
-        vx.replace(Inet.parseMac("66:0a:21:41:0a:c1"), Inet.parseIpv4("192.168.1.12"));
+        vx.replace(MacAddress.parse("66:0a:21:41:0a:c1"), Ipv4Address.parse("192.168.1.12"));
         Check.lines(Reference.trimmedLines(vx.showDev()), Reference.output("calico.md", "$ bridge fdb show dev vxlan.calico"));
     }
 }

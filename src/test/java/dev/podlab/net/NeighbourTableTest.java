@@ -1,5 +1,9 @@
 package dev.podlab.net;
 
+import dev.podlab.packet.MacAddress;
+
+import dev.podlab.packet.Ipv4Address;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
@@ -25,8 +29,8 @@ class NeighbourTableTest {
 
     static final DeviceRef ETH0 = new DeviceRef(2, "eth0");
     static final DeviceRef FLANNEL = new DeviceRef(4, "flannel.1");
-    static final int PEER = Inet.parseIpv4("10.0.0.9");
-    static final long PEER_MAC = Inet.parseMac("52:54:00:12:34:56");
+    static final int PEER = Ipv4Address.parse("10.0.0.9");
+    static final long PEER_MAC = MacAddress.parse("52:54:00:12:34:56");
     static final String BCAST = "ff:ff:ff:ff:ff:ff";
 
     final List<String> events = new ArrayList<>();
@@ -35,12 +39,12 @@ class NeighbourTableTest {
     final NeighbourTable.Listener recorder = new NeighbourTable.Listener() {
         @Override
         public void solicit(DeviceRef dev, int ip, long targetMac, long now) {
-            events.add(at(now) + " solicit " + Inet.ipv4(ip) + " dev " + dev.name() + " to " + Inet.mac(targetMac));
+            events.add(at(now) + " solicit " + Ipv4Address.toString(ip) + " dev " + dev.name() + " to " + MacAddress.toString(targetMac));
         }
 
         @Override
         public void transmit(DeviceRef dev, int ip, long lladdr, Object packet, long now) {
-            events.add(at(now) + " transmit " + packet + " to " + Inet.mac(lladdr));
+            events.add(at(now) + " transmit " + packet + " to " + MacAddress.toString(lladdr));
         }
 
         @Override
@@ -195,8 +199,8 @@ class NeighbourTableTest {
         wantState(NeighbourTable.NUD_STALE);
         Check.text(table.show(), "10.0.0.9 dev eth0 lladdr 52:54:00:12:34:56 STALE \n");
         // A request not for us does not create entries (arp_accept 0).
-        table.onArpRequest(ETH0, Inet.parseIpv4("10.0.0.10"), PEER_MAC + 1, false, 5 * S);
-        assertThat(table.get(ETH0, Inet.parseIpv4("10.0.0.10"))).isNull();
+        table.onArpRequest(ETH0, Ipv4Address.parse("10.0.0.10"), PEER_MAC + 1, false, 5 * S);
+        assertThat(table.get(ETH0, Ipv4Address.parse("10.0.0.10"))).isNull();
     }
 
     @Test
@@ -213,7 +217,7 @@ class NeighbourTableTest {
     @Test
     void differentReplyWithinLocktimeIsIgnored() {
         resolve(0);
-        long other = Inet.parseMac("52:54:00:aa:bb:cc");
+        long other = MacAddress.parse("52:54:00:aa:bb:cc");
         table.onArpReply(ETH0, PEER, other, true, LOCKTIME);
         Check.equal(table.get(ETH0, PEER).lladdr(), PEER_MAC, "lladdr within locktime");
         table.onArpReply(ETH0, PEER, other, true, LOCKTIME + 1);
@@ -259,10 +263,10 @@ class NeighbourTableTest {
     @Test
     void permanentEntriesIgnoreArpAndPrintAsTheFlannelReference() {
         // flannel.md §2.3 (node1): node0's VTEP added first, node2's second.
-        table.addPermanent(FLANNEL, Inet.parseIpv4("10.244.0.0"), Inet.parseMac("8a:cd:53:ad:c3:2b"), 0);
-        table.addPermanent(FLANNEL, Inet.parseIpv4("10.244.2.0"), Inet.parseMac("a6:41:5a:24:99:8b"), 0);
-        table.onArpReply(FLANNEL, Inet.parseIpv4("10.244.2.0"), PEER_MAC, true, 10 * S);
-        assertThat(table.output(FLANNEL, Inet.parseIpv4("10.244.2.0"), "p", 100, 10 * S)).isTrue();
+        table.addPermanent(FLANNEL, Ipv4Address.parse("10.244.0.0"), MacAddress.parse("8a:cd:53:ad:c3:2b"), 0);
+        table.addPermanent(FLANNEL, Ipv4Address.parse("10.244.2.0"), MacAddress.parse("a6:41:5a:24:99:8b"), 0);
+        table.onArpReply(FLANNEL, Ipv4Address.parse("10.244.2.0"), PEER_MAC, true, 10 * S);
+        assertThat(table.output(FLANNEL, Ipv4Address.parse("10.244.2.0"), "p", 100, 10 * S)).isTrue();
         wantEvents("t=10000ms transmit p to a6:41:5a:24:99:8b");
         Check.lines(Reference.trimmedLines(table.show(FLANNEL)), Reference.output("flannel.md", "$ ip neigh show dev flannel.1"));
         Check.equal(table.nextDeadlineNs(), Long.MAX_VALUE, "next deadline");
@@ -271,7 +275,7 @@ class NeighbourTableTest {
     @Test
     void calicoVxlanNeighbourMatchesReference() {
         DeviceRef vxlan = new DeviceRef(3, "vxlan.calico");
-        table.addPermanent(vxlan, Inet.parseIpv4("10.233.72.0"), Inet.parseMac("66:0a:21:41:0a:c1"), 0);
+        table.addPermanent(vxlan, Ipv4Address.parse("10.233.72.0"), MacAddress.parse("66:0a:21:41:0a:c1"), 0);
         Check.lines(Reference.trimmedLines(table.show(vxlan)), Reference.output("calico.md", "$ ip neigh show dev vxlan.calico"));
     }
 

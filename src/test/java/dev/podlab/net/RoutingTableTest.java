@@ -1,5 +1,7 @@
 package dev.podlab.net;
 
+import dev.podlab.packet.Ipv4Address;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -22,7 +24,7 @@ class RoutingTableTest {
     static final DeviceRef CNI0 = new DeviceRef(5, "cni0");
 
     static int ip(String s) {
-        return Inet.parseIpv4(s);
+        return Ipv4Address.parse(s);
     }
 
     /** node1 of flannel.md §2.3: subnet 10.244.1.0/24, peers node0 (10.244.0.0/24) and node2 (10.244.2.0/24). */

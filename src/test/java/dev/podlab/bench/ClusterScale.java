@@ -1,0 +1,57 @@
+package dev.podlab.bench;
+
+import dev.podlab.cluster.Cluster;
+import dev.podlab.cluster.model.ClusterSpec;
+import dev.podlab.cluster.model.ContainerPort;
+import dev.podlab.cluster.model.NodeSpec;
+import dev.podlab.cluster.model.PodSpec;
+import dev.podlab.cluster.model.Source;
+import dev.podlab.cluster.model.Topology;
+import dev.podlab.packet.Ipv4Address;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Builds a large flannel VXLAN cluster and reports wall time and heap: N nodes on one /16
+ * underlay, P pods per node, each pod serving TCP 80.
+ *
+ * <pre>mvn -q test-compile exec:java -Dexec.mainClass=dev.podlab.bench.ClusterScale -Dexec.classpathScope=test -Dexec.args="1000 30"</pre>
+ */
+public final class ClusterScale {
+    private ClusterScale() {}
+
+    public static Topology topology(int nodes, int podsPerNode) {
+        List<NodeSpec> ns = new ArrayList<>();
+        int base = Ipv4Address.parse("192.168.0.0");
+        for (int i = 0; i < nodes; i++) {
+            ns.add(new NodeSpec("node" + (i + 1), base + 10 + i, 16, Source.NONE));
+        }
+        Map<String, Object> flannel = Map.of("Network", "10.0.0.0/8", "SubnetLen", 24, "Backend", Map.of("Type", "vxlan"));
+        ClusterSpec spec = new ClusterSpec("scale", 1500, ns, "flannel", flannel, 1, Source.NONE);
+        List<PodSpec> pods = new ArrayList<>();
+        for (int n = 0; n < nodes; n++) {
+            for (int p = 0; p < podsPerNode; p++) {
+                pods.add(new PodSpec("default", "pod-" + n + "-" + p, Map.of("app", "a" + p), "node" + (n + 1),
+                        List.of(new ContainerPort("http", 80, "TCP")), null, Source.NONE));
+            }
+        }
+        return new Topology(spec, List.of(), pods, List.of(), List.of(), List.of());
+    }
+
+    public static void main(String[] args) {
+        int nodes = Integer.parseInt(args[0]);
+        int perNode = Integer.parseInt(args[1]);
+        Topology t = topology(nodes, perNode);
+        Runtime rt = Runtime.getRuntime();
+        System.gc();
+        long heapBefore = rt.totalMemory() - rt.freeMemory();
+        long start = System.nanoTime();
+        Cluster c = Cluster.build(t);
+        long wall = System.nanoTime() - start;
+        System.gc();
+        long heap = rt.totalMemory() - rt.freeMemory() - heapBefore;
+        System.out.printf("nodes %d, pods %d: build %.2f s, heap %.2f GiB%n", c.nodes().size(), c.pods().size(),
+                wall / 1e9, heap / (double) (1L << 30));
+    }
+}
