@@ -171,6 +171,8 @@ public final class NeighbourTable {
     private final LongObjectMap<Neighbour> byKey = new LongObjectMap<>();
     /** Entries in creation order: timers due at the same instant fire in this order. */
     private final List<Neighbour> entries = new ArrayList<>();
+    /** The entries whose timer runs (see {@link #setTimer}). */
+    private final List<Neighbour> timed = new ArrayList<>();
     private long reachableTime;
     private long lastRand;
     private long seq;
@@ -256,7 +258,7 @@ public final class NeighbourTable {
                 n.state = NUD_INCOMPLETE;
                 n.updated = now;
                 immediateProbe = true;
-                n.timer = now + Math.max(params.retransTimeNs(), MIN_TIMER);
+                setTimer(n, now + Math.max(params.retransTimeNs(), MIN_TIMER));
             } else {
                 n.state = NUD_FAILED;
                 n.updated = now;
@@ -266,7 +268,7 @@ public final class NeighbourTable {
         } else if ((state & NUD_STALE) != 0) {
             n.state = NUD_DELAY;
             n.updated = now;
-            n.timer = now + params.delayProbeTimeNs();
+            setTimer(n, now + params.delayProbeTimeNs());
         }
         if (n.state == NUD_INCOMPLETE) {
             while (n.queueBytes + truesize > params.queueLenBytes() && !n.queue.isEmpty()) {
@@ -360,6 +362,7 @@ public final class NeighbourTable {
         }
         entries.remove(n);
         invalidate(n, now);
+        setTimer(n, Long.MAX_VALUE);
         return true;
     }
 
@@ -371,7 +374,7 @@ public final class NeighbourTable {
             return;
         }
         if ((newState & NUD_VALID) == 0) {
-            n.timer = Long.MAX_VALUE;
+            setTimer(n, Long.MAX_VALUE);
             n.state = newState;
             if ((old & (NUD_INCOMPLETE | NUD_PROBE)) != 0 && newState == NUD_FAILED) {
                 invalidate(n, now);
@@ -403,12 +406,12 @@ public final class NeighbourTable {
             n.updated = now;
         }
         if (newState != old) {
-            n.timer = Long.MAX_VALUE;
+            setTimer(n, Long.MAX_VALUE);
             if ((newState & NUD_PROBE) != 0) {
                 n.probes = 0;
             }
             if ((newState & NUD_IN_TIMER) != 0) {
-                n.timer = now + ((newState & NUD_REACHABLE) != 0 ? reachableTimeNs(now) : 0);
+                setTimer(n, now + ((newState & NUD_REACHABLE) != 0 ? reachableTimeNs(now) : 0));
             }
             n.state = newState;
         }
@@ -449,19 +452,37 @@ public final class NeighbourTable {
     /** The earliest pending timer, or {@link Long#MAX_VALUE} when none is armed. */
     public long nextDeadlineNs() {
         long min = Long.MAX_VALUE;
-        for (int i = 0, size = entries.size(); i < size; i++) {
-            min = Math.min(min, entries.get(i).timer);
+        for (int i = 0, size = timed.size(); i < size; i++) {
+            min = Math.min(min, timed.get(i).timer);
         }
         return min;
+    }
+
+    /**
+     * Arms ({@code at < Long.MAX_VALUE}) or disarms an entry's timer, keeping {@link #timed} the
+     * list of entries with a running timer, so deadlines are found without scanning entries in
+     * timer-less states (PERMANENT, NOARP, STALE, FAILED: on a flannel node, one per peer).
+     */
+    private void setTimer(Neighbour n, long at) {
+        boolean was = n.timer != Long.MAX_VALUE;
+        n.timer = at;
+        boolean is = at != Long.MAX_VALUE;
+        if (is && !was) {
+            timed.add(n);
+        } else if (!is && was) {
+            timed.remove(n);
+        }
     }
 
     /** Fires, at their own deadlines and in time order, every timer due at or before {@code now}. */
     public void advance(long now) {
         while (true) {
             Neighbour due = null;
-            for (int i = 0, size = entries.size(); i < size; i++) {
-                Neighbour n = entries.get(i);
-                if (n.timer <= now && (due == null || n.timer < due.timer)) {
+            for (int i = 0, size = timed.size(); i < size; i++) {
+                Neighbour n = timed.get(i);
+                // Earliest first; equal deadlines in creation order.
+                if (n.timer <= now && (due == null || n.timer < due.timer
+                        || n.timer == due.timer && n.seq < due.seq)) {
                     due = n;
                 }
             }
@@ -469,7 +490,7 @@ public final class NeighbourTable {
                 return;
             }
             long t = due.timer;
-            due.timer = Long.MAX_VALUE;
+            setTimer(due, Long.MAX_VALUE);
             timerHandler(due, t);
         }
     }
@@ -518,7 +539,7 @@ public final class NeighbourTable {
             return;
         }
         if ((n.state & NUD_IN_TIMER) != 0) {
-            n.timer = Math.max(next, now + MIN_TIMER);
+            setTimer(n, Math.max(next, now + MIN_TIMER));
         }
         if ((n.state & (NUD_INCOMPLETE | NUD_PROBE)) != 0) {
             probe(n, now);
