@@ -83,7 +83,7 @@ public final class Probe {
                 verdict = r.icmpType() == Icmp4.DEST_UNREACH && (r.icmpCode() == Icmp4.NET_ANO
                         || r.icmpCode() == Icmp4.HOST_ANO || r.icmpCode() == Icmp4.PKT_FILTERED) ? "prohibited"
                         : "unreachable";
-                reason = "ICMP " + icmpName(r.icmpType(), r.icmpCode()) + " from " + Ipv4Address.toString(r.from());
+                reason = "ICMP " + Icmp4.describe(r.icmpType(), r.icmpCode()) + " from " + Ipv4Address.toString(r.from());
             } else {
                 verdict = "timed out";
                 reason = "no echo reply within " + seconds(req.timeoutNs());
@@ -175,23 +175,6 @@ public final class Probe {
         throw new TopologyException(null, "probe --to: \"" + to + "\" is neither a pod, a service nor an IPv4 address"
                 + " (pods: " + String.join(", ", known.subList(0, Math.min(5, known.size())))
                 + (known.size() > 5 ? ", ..." : "") + ")");
-    }
-
-    private static String icmpName(int type, int code) {
-        if (type == Icmp4.TIME_EXCEEDED) {
-            return "time exceeded";
-        }
-        return switch (code) {
-            case Icmp4.NET_UNREACH -> "net unreachable";
-            case Icmp4.HOST_UNREACH -> "host unreachable";
-            case Icmp4.PROT_UNREACH -> "protocol unreachable";
-            case Icmp4.PORT_UNREACH -> "port unreachable";
-            case Icmp4.FRAG_NEEDED -> "fragmentation needed";
-            case Icmp4.NET_ANO -> "net prohibited";
-            case Icmp4.HOST_ANO -> "host prohibited";
-            case Icmp4.PKT_FILTERED -> "administratively prohibited";
-            default -> "unreachable code " + code;
-        };
     }
 
     private static String seconds(long ns) {

@@ -313,8 +313,9 @@ public final class Ipv4Stack implements NeighbourTable.Listener {
             return;
         }
         boolean sent = icmpSend(dev, p, off, Icmp4.DEST_UNREACH, code, 0, false);
-        drop(dev, p, Step.ROUTE_LOOKUP, reason, detail + (sent ? ": ICMP " + unreachName(code) + " sent"
-                : ": no ICMP " + unreachName(code) + " (no route back to the source)"));
+        String icmp = Icmp4.describe(Icmp4.DEST_UNREACH, code);
+        drop(dev, p, Step.ROUTE_LOOKUP, reason, detail + (sent ? ": ICMP " + icmp + " sent"
+                : ": no ICMP " + icmp + " (no route back to the source)"));
     }
 
     // =============================================================================================
@@ -688,8 +689,8 @@ public final class Ipv4Stack implements NeighbourTable.Listener {
         } else if (proto == IpProtocol.UDP || proto == IpProtocol.TCP || proto == IpProtocol.SCTP) {
             h = ns.sockets().lookup(proto, inner.src(), b.getUnsignedShort(qp), inner.dst(), b.getUnsignedShort(qp + 2));
         }
-        trace(dev, Step.LOCAL_DELIVER, h == null ? Verdict.CONSUME : Verdict.DELIVER, "ICMP " + (type == Icmp4.DEST_UNREACH
-                ? unreachName(code) : "time exceeded") + " from " + Ipv4Address.toString(reporter) + " about "
+        trace(dev, Step.LOCAL_DELIVER, h == null ? Verdict.CONSUME : Verdict.DELIVER, "ICMP " + Icmp4.describe(type, code)
+                + " from " + Ipv4Address.toString(reporter) + " about "
                 + Ipv4Address.toString(inner.dst()) + (h == null ? ": no socket" : ": to the socket"));
         if (h != null) {
             h.icmpError(ns, type, code, info, reporter);
@@ -849,20 +850,6 @@ public final class Ipv4Stack implements NeighbourTable.Listener {
         }
         send(packet(err, offending.id()));
         return true;
-    }
-
-    private static String unreachName(int code) {
-        return switch (code) {
-            case Icmp4.NET_UNREACH -> "net unreachable";
-            case Icmp4.HOST_UNREACH -> "host unreachable";
-            case Icmp4.PROT_UNREACH -> "protocol unreachable";
-            case Icmp4.PORT_UNREACH -> "port unreachable";
-            case Icmp4.FRAG_NEEDED -> "fragmentation needed";
-            case Icmp4.NET_ANO -> "net prohibited";
-            case Icmp4.HOST_ANO -> "host prohibited";
-            case Icmp4.PKT_FILTERED -> "administratively prohibited";
-            default -> "unreachable code " + code;
-        };
     }
 
     // =============================================================================================

@@ -31,7 +31,7 @@ public final class NetNamespace {
     private final String name;
     private final String qualifiedName;
     private final List<NetDevice> devices = new ArrayList<>();
-    private final IntObjectMap<NetDevice> byIfindex = new IntObjectMap<>();
+    private final LongObjectMap<NetDevice> byIfindex = new LongObjectMap<>();
     private final Map<String, NetDevice> byName = new HashMap<>();
     private final List<Address> addresses = new ArrayList<>();
     private final RoutingTable routes = new RoutingTable();
@@ -40,7 +40,7 @@ public final class NetNamespace {
     private final Sockets sockets;
     private final Ipv4Stack stack;
     private final Loopback lo;
-    private final IntObjectMap<TransportHandler> pingSockets = new IntObjectMap<>();
+    private final LongObjectMap<TransportHandler> pingSockets = new LongObjectMap<>();
     private NetfilterHooks netfilter = NetfilterHooks.NONE;
     private boolean defragBeforeConntrack;
     private int nextIfindex = 1;

@@ -48,10 +48,10 @@ public final class RoutingTable {
 
     private static final int[] RULE_TABLES = {LOCAL, MAIN, DEFAULT};
 
-    private final IntObjectMap<FibTable> tables = new IntObjectMap<>();
+    private final LongObjectMap<FibTable> tables = new LongObjectMap<>();
     /** Devices in registration order: the order {@code for_each_netdev} walks them. */
     private final List<Device> devices = new ArrayList<>();
-    private final IntObjectMap<Device> devicesByIndex = new IntObjectMap<>();
+    private final LongObjectMap<Device> devicesByIndex = new LongObjectMap<>();
     private final Map<String, Device> devicesByName = new HashMap<>();
     private Device loopback;
 
@@ -755,7 +755,7 @@ public final class RoutingTable {
     private static final class FibTable {
         final int id;
         @SuppressWarnings("unchecked")
-        final IntObjectMap<List<Route>>[] byLen = new IntObjectMap[33];
+        final LongObjectMap<List<Route>>[] byLen = new LongObjectMap[33];
         long lenMask;
 
         FibTable(int id) {
@@ -763,14 +763,14 @@ public final class RoutingTable {
         }
 
         List<Route> aliases(int key, int len) {
-            IntObjectMap<List<Route>> m = byLen[len];
+            LongObjectMap<List<Route>> m = byLen[len];
             return m == null ? null : m.get(key);
         }
 
         void insert(Route r, int at) {
             int len = r.prefixLen();
             if (byLen[len] == null) {
-                byLen[len] = new IntObjectMap<>();
+                byLen[len] = new LongObjectMap<>();
             }
             List<Route> l = byLen[len].get(r.dst());
             if (l == null) {

@@ -216,4 +216,28 @@ public final class Icmp4 {
     public boolean verifyChecksum(int length) {
         return Checksums.internetChecksum(buf, offset, length) == 0;
     }
+
+    /**
+     * A short name for an ICMP error as a person reads it: {@code "net unreachable"},
+     * {@code "fragmentation needed"}, {@code "administratively prohibited"}, {@code "time exceeded"}.
+     */
+    public static String describe(int type, int code) {
+        if (type == TIME_EXCEEDED) {
+            return code == EXC_FRAGTIME ? "reassembly time exceeded" : "time exceeded";
+        }
+        if (type != DEST_UNREACH) {
+            return "type " + type + " code " + code;
+        }
+        return switch (code) {
+            case NET_UNREACH -> "net unreachable";
+            case HOST_UNREACH -> "host unreachable";
+            case PROT_UNREACH -> "protocol unreachable";
+            case PORT_UNREACH -> "port unreachable";
+            case FRAG_NEEDED -> "fragmentation needed";
+            case NET_ANO -> "net prohibited";
+            case HOST_ANO -> "host prohibited";
+            case PKT_FILTERED -> "administratively prohibited";
+            default -> "unreachable code " + code;
+        };
+    }
 }

@@ -29,19 +29,11 @@ class BridgeAndMtuTest {
     @BeforeEach
     void topology() {
         t = new TestNet();
-        r = t.ns("r", null);
-        a = t.ns("r", "a");
-        b = t.ns("r", "b");
-        c = t.ns("r", "c");
-        TestNet.ip(r,
-                "link add br0 type bridge", "link set br0 up", "addr add 10.0.0.1/24 dev br0",
-                "link add vetha type veth peer name eth0 netns a", "link set vetha master br0", "link set vetha up",
-                "link add vethb type veth peer name eth0 netns b", "link set vethb master br0", "link set vethb up",
-                "link add vethc type veth peer name eth0 netns c", "link set vethc up", "addr add 10.0.1.1/24 dev vethc",
-                "sysctl -w net.ipv4.ip_forward=1");
-        TestNet.ip(a, "link set eth0 up", "addr add 10.0.0.2/24 dev eth0", "route add default via 10.0.0.1");
-        TestNet.ip(b, "link set eth0 up", "addr add 10.0.0.3/24 dev eth0", "route add default via 10.0.0.1");
-        TestNet.ip(c, "link set eth0 up", "addr add 10.0.1.2/24 dev eth0", "route add default via 10.0.1.1");
+        NetNamespace[] ns = t.routerWithBridgeAndSubnet();
+        r = ns[0];
+        a = ns[1];
+        b = ns[2];
+        c = ns[3];
     }
 
     private Bridge br0() {
