@@ -71,6 +71,7 @@ public final class Cluster {
     private final List<ServiceSpec> serviceSpecs = new ArrayList<>();
     private final List<NetworkPolicySpec> policies = new ArrayList<>();
     private final Map<String, NamespaceSpec> namespaces = new LinkedHashMap<>();
+    private final java.util.Set<Integer> usedNodePorts = new java.util.HashSet<>();
     private final Map<Integer, Integer> routerAddresses = new TreeMap<>();
     private final List<String> warnings = new ArrayList<>();
 
@@ -249,6 +250,14 @@ public final class Cluster {
     /** Recomputes every Service's endpoints and reloads kube-proxy's rules on every node. */
     public void syncServices() {
         services.clear();
+        usedNodePorts.clear();
+        for (ServiceSpec s : serviceSpecs) {
+            for (ServicePortSpec p : s.ports()) {
+                if (p.nodePort() != 0) {
+                    usedNodePorts.add(p.nodePort());
+                }
+            }
+        }
         List<ServicePort> ports = new ArrayList<>();
         Map<ServicePortName, List<Endpoint>> endpoints = new TreeMap<>();
         for (ServiceSpec s : serviceSpecs) {
@@ -262,11 +271,10 @@ public final class Cluster {
                         Protocol.valueOf(p.protocol()), Ipv4Address.toString(svc.clusterIp()), p.port(),
                         targetPortNumber(p, null));
                 if ("NodePort".equals(s.type())) {
-                    if (p.nodePort() == 0) {
-                        throw new TopologyException(s.source(), "Service " + s.qualifiedName()
-                                + ": spec.ports[].nodePort: Required value: podlab does not allocate node ports");
-                    }
-                    sp = sp.withNodePort(p.nodePort());
+                    int nodePort = p.nodePort() != 0 ? p.nodePort() : allocateNodePort(s, p);
+                    usedNodePorts.add(nodePort);
+                    svc.nodePorts().add(nodePort);
+                    sp = sp.withNodePort(nodePort);
                 }
                 ports.add(sp);
                 List<Endpoint> eps = new ArrayList<>();
@@ -296,6 +304,24 @@ public final class Cluster {
                 }
             }
         }
+    }
+
+    /**
+     * A node port for a port that names none: the API server picks one at random from
+     * 30000-32767; podlab picks deterministically (a hash of the Service and port, then the next
+     * free one), so a topology always gets the same ports.
+     */
+    private int allocateNodePort(ServiceSpec s, ServicePortSpec p) {
+        int range = 32767 - 30000 + 1;
+        int start = Math.floorMod((s.qualifiedName() + "/" + p.port() + "/" + p.protocol()).hashCode(), range);
+        for (int i = 0; i < range; i++) {
+            int candidate = 30000 + (start + i) % range;
+            if (!usedNodePorts.contains(candidate)) {
+                return candidate;
+            }
+        }
+        throw new TopologyException(s.source(), "Service " + s.qualifiedName()
+                + ": spec.ports[].nodePort: Internal error: range is full (30000-32767)");
     }
 
     private String clusterCidr() {

@@ -9,6 +9,7 @@ public final class ClusterService {
     private final ServiceSpec spec;
     private final int clusterIp;
     private final List<ClusterPod> endpoints = new ArrayList<>();
+    private final List<Integer> nodePorts = new ArrayList<>();
 
     ClusterService(ServiceSpec spec, int clusterIp) {
         this.spec = spec;
@@ -25,6 +26,11 @@ public final class ClusterService {
 
     public int clusterIp() {
         return clusterIp;
+    }
+
+    /** The node ports of a NodePort Service, in port order (given or allocated). */
+    public List<Integer> nodePorts() {
+        return nodePorts;
     }
 
     /** Pods selected by the Service (one entry per pod and port). */
