@@ -349,7 +349,7 @@ public final class Ipv4Stack implements NeighbourTable.Listener {
             trace(in, Step.IP_FORWARD, Verdict.FORWARD, "to " + Ipv4Address.toString(nexthop) + " dev " + out.name()
                     + ", TTL now " + ip.wrap(p.buf(), off).ttl());
         }
-        ipOutput(out, p, off);
+        ipOutput(out, p, off, nexthop);
     }
 
     // =============================================================================================
@@ -365,6 +365,7 @@ public final class Ipv4Stack implements NeighbourTable.Listener {
         ip.wrap(p.buf(), off);
         int dst = ip.dst();
         NetDevice out = outputDevice(dst);
+        int nexthop = outputNexthop;
         if (out == null) {
             drop(ns.loopback(), p, Step.ROUTE_LOOKUP, DropReason.IP_OUTNOROUTES, "no route to " + Ipv4Address.toString(dst)
                     + " (connect: Network is unreachable)");
@@ -383,20 +384,28 @@ public final class Ipv4Stack implements NeighbourTable.Listener {
         if (newDst != dst) {
             // ip_route_me_harder: DNAT in OUTPUT changed the destination.
             out = outputDevice(newDst);
+            nexthop = outputNexthop;
             if (out == null) {
                 drop(ns.loopback(), p, Step.ROUTE_LOOKUP, DropReason.IP_OUTNOROUTES, "no route after DNAT");
                 return;
             }
         }
-        ipOutput(out, p, off);
+        ipOutput(out, p, off, nexthop);
     }
+
+    /** The next hop found by the last {@link #outputDevice} call (its gateway, else the destination). */
+    private int outputNexthop;
 
     /** The device a locally generated packet to {@code dst} leaves by (lo for local addresses), or null. */
     private NetDevice outputDevice(int dst) {
+        outputNexthop = dst;
         if (ns.isLocalAddress(dst)) {
             return ns.loopback();
         }
         Route r = ns.routes().lookup(dst);
+        if (r != null && r.hasGateway()) {
+            outputNexthop = r.gateway();
+        }
         if (r == null || r.type() != RouteType.UNICAST || r.dev() == null) {
             if (r != null && (r.type() == RouteType.LOCAL || r.type() == RouteType.BROADCAST)) {
                 return ns.loopback();
@@ -433,17 +442,17 @@ public final class Ipv4Stack implements NeighbourTable.Listener {
     }
 
     /** ip_output: POSTROUTING, then ip_finish_output. */
-    private void ipOutput(NetDevice out, Packet p, int off) {
+    private void ipOutput(NetDevice out, Packet p, int off, int nexthop) {
         int v = ns.netfilter().run(Hook.POSTROUTING, p, off, null, out, null, null);
         if (v != NetfilterHooks.NF_ACCEPT) {
             verdictDrop(out, p, v, Step.NF_POSTROUTING);
             return;
         }
-        ipFinishOutput(out, p, off);
+        ipFinishOutput(out, p, off, nexthop);
     }
 
     /** ip_finish_output: fragment what exceeds the MTU (DF packets never get here too big), then neighbour output. */
-    private void ipFinishOutput(NetDevice out, Packet p, int off) {
+    private void ipFinishOutput(NetDevice out, Packet p, int off, int nexthop) {
         ip.wrap(p.buf(), off);
         int mtu = out.mtu();
         int limit = p.fragMaxSize() > 0 ? Math.min(mtu, p.fragMaxSize()) : mtu;
@@ -454,14 +463,14 @@ public final class Ipv4Stack implements NeighbourTable.Listener {
                         + " bytes with DF exceeds " + out.name() + " MTU " + mtu + " (sendmsg: Message too long)");
                 return;
             }
-            fragment(out, p, off, limit);
+            fragment(out, p, off, limit, nexthop);
             return;
         }
-        neighOutput(out, p, off);
+        neighOutput(out, p, off, nexthop);
     }
 
     /** ip_finish_output2 → neigh_output: the next hop's MAC, resolved by ARP when needed. */
-    private void neighOutput(NetDevice out, Packet p, int off) {
+    private void neighOutput(NetDevice out, Packet p, int off, int nexthop) {
         if (out.linkType() != LinkType.ETHERNET) {
             // IP tunnel devices carry the bare IPv4 packet.
             p.buf().readerIndex(off);
@@ -473,13 +482,7 @@ public final class Ipv4Stack implements NeighbourTable.Listener {
             out.xmit(p);
             return;
         }
-        ip.wrap(p.buf(), off);
-        int dst = ip.dst();
-        int nexthop = dst;
-        Route r = ns.routes().lookup(dst);
-        if (r != null && r.hasGateway() && r.dev() != null && r.dev().ifindex() == out.ifindex()) {
-            nexthop = r.gateway();
-        }
+        int dst = ip.wrap(p.buf(), off).dst();
         eth.wrap(p.buf(), p.start()).src(out.mac()).etherType(EtherType.IPV4);
         if (ns.isBroadcastAddress(dst) || dst == 0xffffffff) {
             eth.dst(MacAddress.BROADCAST);
@@ -538,7 +541,7 @@ public final class Ipv4Stack implements NeighbourTable.Listener {
      * the header copied (options kept only when their copied flag is set — here all options are
      * dropped from non-first fragments, as none of podlab's senders use copied options).
      */
-    private void fragment(NetDevice out, Packet p, int off, int mtu) {
+    private void fragment(NetDevice out, Packet p, int off, int mtu, int nexthop) {
         ByteBuf b = p.buf();
         ip.wrap(b, off);
         int hl = ip.headerLength();
@@ -576,7 +579,7 @@ public final class Ipv4Stack implements NeighbourTable.Listener {
             Packet fp = new Packet(f, LinkType.ETHERNET);
             fp.copyMetadata(p).fragMaxSize(0);
             fp.originalLength(f.readableBytes());
-            neighOutput(out, fp, foff);
+            neighOutput(out, fp, foff, nexthop);
             done += len;
         }
         p.release();

@@ -43,6 +43,9 @@ public final class Sysctls {
      * ({@code IN_DEV_RPFILTER}).
      */
     public int rpFilter(String dev) {
+        if (devRpFilter.isEmpty()) {
+            return rpFilter; // the common case, checked per packet: no per-device setting
+        }
         return Math.max(rpFilter, devRpFilter.getOrDefault(dev, 0));
     }
 
