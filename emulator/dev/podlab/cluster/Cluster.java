@@ -296,12 +296,36 @@ public final class Cluster {
             ProxySettings settings = ProxySettings.defaults(node.name(), clusterCidr());
             KubeProxyRules rules = new KubeProxy(settings).render(ports, endpoints);
             node.netfilter().iptables().restore(rules.iptablesRestoreInput(), true, false);
+            deleteStaleChains(node, rules.iptablesRestoreInput());
             // kube-proxy's EnsureRule(Prepend, ...): insert each jump unless it is already there.
             String saved = node.netfilter().iptables().save("-");
             for (JumpRule jump : rules.jumpRules()) {
                 if (!saved.contains(jump.restoreLine())) {
                     node.netfilter().iptables().execute(jump.iptablesCommand().substring("iptables ".length()));
                 }
+            }
+        }
+    }
+
+    /**
+     * kube-proxy's cleanup after a sync: per-service and per-endpoint chains it no longer writes
+     * are flushed and deleted ({@code -X}), so a deleted Service leaves nothing behind.
+     */
+    private static void deleteStaleChains(ClusterNode node, String restoreInput) {
+        for (dev.podlab.netfilter.TableId id : List.of(dev.podlab.netfilter.TableId.NAT,
+                dev.podlab.netfilter.TableId.FILTER)) {
+            List<String> stale = new ArrayList<>();
+            for (dev.podlab.netfilter.Chain chain : node.netfilter().iptables().table(id).chains()) {
+                String name = chain.name();
+                if (name.matches("KUBE-(SVC|SVL|SEP|EXT|FW)-[A-Z0-9]+") && !restoreInput.contains(":" + name + " ")) {
+                    stale.add(name);
+                }
+            }
+            for (String name : stale) {
+                node.netfilter().iptables().execute("-t " + id.tableName() + " -F " + name);
+            }
+            for (String name : stale) {
+                node.netfilter().iptables().execute("-t " + id.tableName() + " -X " + name);
             }
         }
     }

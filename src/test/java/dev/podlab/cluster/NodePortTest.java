@@ -38,5 +38,21 @@ class NodePortTest {
                     nodePort, "tcp", 1_000_000_000L), sink);
             assertThat(r.verdict()).as("via %s: %s", node, r.reason()).isEqualTo("connected");
         }
+
+        // Deleting the Service removes its chains from every node, as kube-proxy's sync does:
+        // two services' chains before (nginx and web), one after.
+        assertThat(chains(c.nodes().get(0), ":KUBE-SVC-")).isEqualTo(2);
+        assertThat(c.deleteService("default/web")).isTrue();
+        for (ClusterNode node : c.nodes()) {
+            assertThat(chains(node, ":KUBE-SVC-")).isEqualTo(1);
+            assertThat(node.netfilter().iptables().save("-")).doesNotContain("default/web");
+        }
+        Probe.Result gone = Probe.run(c, new Probe.Request("default/busy1", Ipv4Address.toString(c.nodes().get(1).address()),
+                nodePort, "tcp", 1_000_000_000L), sink);
+        assertThat(gone.verdict()).isEqualTo("refused");
+    }
+
+    private static long chains(ClusterNode node, String prefix) {
+        return node.netfilter().iptables().save("-").lines().filter(l -> l.startsWith(prefix)).count();
     }
 }
