@@ -1,5 +1,6 @@
 package dev.podlab.policy;
 
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.StringJoiner;
@@ -15,7 +16,7 @@ public record LabelSelector(Map<String, String> matchLabels, List<Requirement> m
     public static final LabelSelector EVERYTHING = new LabelSelector(Map.of(), List.of());
 
     public LabelSelector {
-        matchLabels = java.util.Collections.unmodifiableMap(new TreeMap<>(matchLabels));
+        matchLabels = Collections.unmodifiableMap(new TreeMap<>(matchLabels));
         matchExpressions = List.copyOf(matchExpressions);
     }
 

@@ -4,7 +4,6 @@ import dev.podlab.cluster.model.ContainerPort;
 import dev.podlab.cluster.model.NamespaceSpec;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -184,7 +183,7 @@ public final class PolicyEvaluator {
             podsByIp.put(p.ip(), p);
         }
         for (Node n : nodes) {
-            nodeAddresses.put(n.name(), Set.copyOf(new HashSet<>(n.addresses())));
+            nodeAddresses.put(n.name(), Set.copyOf(n.addresses()));
         }
         this.policies = List.copyOf(policies);
     }

@@ -81,6 +81,26 @@ class NetpolE2eGridTest {
     }
 
     @Test
+    void defaultDenyAll() {
+        // "should support a 'default-deny-all' policy": podSelector {}, ingress [], egress [],
+        // policyTypes [Ingress, Egress] in x; ExpectPeer(all, x/*, false), ExpectPeer(x/*, all,
+        // false), AllowLoopback.
+        List<NetworkPolicy> p = List.of(x("deny-all", "podSelector: {}\ningress: []\negress: []\n"
+                + "policyTypes: [Ingress, Egress]"));
+        assertThat(grid(p, 80)).isEqualTo("""
+                - x/a x/b x/c y/a y/b y/c z/a z/b z/c
+                x/a   .   X   X   X   X   X   X   X   X
+                x/b   X   .   X   X   X   X   X   X   X
+                x/c   X   X   .   X   X   X   X   X   X
+                y/a   X   X   X   .   .   .   .   .   .
+                y/b   X   X   X   .   .   .   .   .   .
+                y/c   X   X   X   .   .   .   .   .   .
+                z/a   X   X   X   .   .   .   .   .   .
+                z/b   X   X   X   .   .   .   .   .   .
+                z/c   X   X   X   .   .   .   .   .   .""");
+    }
+
+    @Test
     void allowFromPodsWithinServerNamespaceByPodSelector() {
         // "should enforce policy to allow traffic from pods within server namespace based on
         // PodSelector": x-a-allows-x-b, podSelector pod=a, ingress from podSelector pod=b;
