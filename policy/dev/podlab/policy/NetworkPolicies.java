@@ -1,5 +1,7 @@
 package dev.podlab.policy;
 
+import dev.podlab.cluster.yaml.ApiValidation;
+
 import dev.podlab.cluster.model.NetworkPolicySpec;
 import dev.podlab.cluster.model.TopologyException;
 import java.math.BigInteger;
@@ -75,13 +77,13 @@ public final class NetworkPolicies {
                 }
             } else if (written.size() > PolicyType.values().length) {
                 StringJoiner j = new StringJoiner(", ", "[]networking.PolicyType{", "}");
-                written.forEach(t -> j.add(ApiNames.quote(t)));
+                written.forEach(t -> j.add(ApiValidation.quote(t)));
                 errors.add("spec.policyTypes: Invalid value: " + j + ": may not specify more than two policyTypes");
             } else {
                 for (int i = 0; i < written.size(); i++) {
                     PolicyType t = PolicyType.byName(written.get(i));
                     if (t == null) {
-                        errors.add("spec.policyTypes[" + i + "]: Unsupported value: " + ApiNames.quote(written.get(i))
+                        errors.add("spec.policyTypes[" + i + "]: Unsupported value: " + ApiValidation.quote(written.get(i))
                                 + ": supported values: \"Ingress\", \"Egress\"");
                     } else {
                         types.add(t);
@@ -130,7 +132,7 @@ public final class NetworkPolicies {
                 String name = string(proto, path + ".protocol");
                 protocol = Protocol.byName(name);
                 if (protocol == null) {
-                    errors.add(path + ".protocol: Unsupported value: " + ApiNames.quote(name)
+                    errors.add(path + ".protocol: Unsupported value: " + ApiValidation.quote(name)
                             + ": supported values: \"TCP\", \"UDP\", \"SCTP\"");
                 }
             }
@@ -144,12 +146,12 @@ public final class NetworkPolicies {
                     errors.add(path + ".endPort: Invalid value: " + endPort
                             + ": may not be specified when `port` is non-numeric");
                 }
-                for (String msg : ApiNames.portName(s)) {
-                    errors.add(path + ".port: Invalid value: " + ApiNames.quote(s) + ": " + msg);
+                for (String msg : ApiValidation.portName(s)) {
+                    errors.add(path + ".port: Invalid value: " + ApiValidation.quote(s) + ": " + msg);
                 }
             } else if (port != null) {
                 number = int32(port, path + ".port");
-                for (String msg : ApiNames.portNumber(number)) {
+                for (String msg : ApiValidation.portNumber(number)) {
                     errors.add(path + ".port: Invalid value: " + number + ": " + msg);
                 }
                 if (endPort != null) {
@@ -157,7 +159,7 @@ public final class NetworkPolicies {
                         errors.add(path + ".endPort: Invalid value: " + endPort
                                 + ": must be greater than or equal to `port`");
                     }
-                    for (String msg : ApiNames.portNumber(endPort)) {
+                    for (String msg : ApiValidation.portNumber(endPort)) {
                         errors.add(path + ".endPort: Invalid value: " + endPort + ": " + msg);
                     }
                 }
@@ -213,7 +215,7 @@ public final class NetworkPolicies {
                     continue;
                 }
                 if (!cidr.contains(e.network()) || cidr.prefixLength() >= e.prefixLength()) {
-                    errors.add(exceptPath + ": Invalid value: " + ApiNames.quote(except.get(i))
+                    errors.add(exceptPath + ": Invalid value: " + ApiValidation.quote(except.get(i))
                             + ": must be a strict subset of `cidr`");
                 }
                 out.add(e);
@@ -226,7 +228,7 @@ public final class NetworkPolicies {
             if (c == null) {
                 String detail = text.contains(":") && text.contains("/") ? "podlab emulates IPv4 only"
                         : "must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)";
-                errors.add(path + ": Invalid value: " + ApiNames.quote(text) + ": " + detail);
+                errors.add(path + ": Invalid value: " + ApiValidation.quote(text) + ": " + detail);
             }
             return c;
         }
@@ -247,11 +249,11 @@ public final class NetworkPolicies {
             for (Map.Entry<String, Object> e : new TreeMap<>(rawLabels).entrySet()) {
                 String v = e.getValue() == null ? "" : string(e.getValue(), labelsPath + "." + e.getKey());
                 labels.put(e.getKey(), v);
-                for (String msg : ApiNames.qualifiedName(e.getKey())) {
-                    errors.add(labelsPath + ": Invalid value: " + ApiNames.quote(e.getKey()) + ": " + msg);
+                for (String msg : ApiValidation.qualifiedName(e.getKey())) {
+                    errors.add(labelsPath + ": Invalid value: " + ApiValidation.quote(e.getKey()) + ": " + msg);
                 }
-                for (String msg : ApiNames.labelValue(v)) {
-                    errors.add(labelsPath + ": Invalid value: " + ApiNames.quote(v) + ": " + msg);
+                for (String msg : ApiValidation.labelValue(v)) {
+                    errors.add(labelsPath + ": Invalid value: " + ApiValidation.quote(v) + ": " + msg);
                 }
             }
             List<LabelSelector.Requirement> requirements = new ArrayList<>();
@@ -265,7 +267,7 @@ public final class NetworkPolicies {
                 LabelSelector.Operator operator = LabelSelector.Operator.byName(op);
                 int before = errors.size();
                 if (operator == null) {
-                    errors.add(ePath + ".operator: Invalid value: " + ApiNames.quote(op) + ": not a valid selector operator");
+                    errors.add(ePath + ".operator: Invalid value: " + ApiValidation.quote(op) + ": not a valid selector operator");
                 } else if ((operator == LabelSelector.Operator.In || operator == LabelSelector.Operator.NotIn)
                         && values.isEmpty()) {
                     errors.add(ePath + ".values: Required value: must be specified when `operator` is 'In' or 'NotIn'");
@@ -273,12 +275,12 @@ public final class NetworkPolicies {
                         && !values.isEmpty()) {
                     errors.add(ePath + ".values: Forbidden: may not be specified when `operator` is 'Exists' or 'DoesNotExist'");
                 }
-                for (String msg : ApiNames.qualifiedName(key)) {
-                    errors.add(ePath + ".key: Invalid value: " + ApiNames.quote(key) + ": " + msg);
+                for (String msg : ApiValidation.qualifiedName(key)) {
+                    errors.add(ePath + ".key: Invalid value: " + ApiValidation.quote(key) + ": " + msg);
                 }
                 for (int v = 0; v < values.size(); v++) {
-                    for (String msg : ApiNames.labelValue(values.get(v))) {
-                        errors.add(ePath + ".values[" + v + "]: Invalid value: " + ApiNames.quote(values.get(v)) + ": " + msg);
+                    for (String msg : ApiValidation.labelValue(values.get(v))) {
+                        errors.add(ePath + ".values[" + v + "]: Invalid value: " + ApiValidation.quote(values.get(v)) + ": " + msg);
                     }
                 }
                 if (errors.size() == before) {
@@ -353,7 +355,7 @@ public final class NetworkPolicies {
                 return "a list";
             }
             if (value instanceof String s) {
-                return "string " + ApiNames.quote(s);
+                return "string " + ApiValidation.quote(s);
             }
             if (value instanceof Boolean b) {
                 return "boolean " + b;

@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
  * (k8s.io/apimachinery {@code pkg/util/validation/validation.go}, {@code field/errors.go}).
  * Each check returns the messages of what is wrong, empty when the value is valid.
  */
-final class ApiValidation {
+public final class ApiValidation {
     static final int DNS1123_LABEL_MAX_LENGTH = 63;
     static final int DNS1123_SUBDOMAIN_MAX_LENGTH = 253;
     static final int QUALIFIED_NAME_MAX_LENGTH = 63;
@@ -45,7 +45,7 @@ final class ApiValidation {
     }
 
     /** {@code IsDNS1123Label}: namespace names, container names, Service port names. */
-    static List<String> dns1123Label(String value) {
+    public static List<String> dns1123Label(String value) {
         List<String> errs = new ArrayList<>();
         if (value.length() > DNS1123_LABEL_MAX_LENGTH) {
             errs.add(maxLenError(DNS1123_LABEL_MAX_LENGTH));
@@ -57,7 +57,7 @@ final class ApiValidation {
     }
 
     /** {@code IsDNS1123Subdomain}: Pod, Deployment, NetworkPolicy and node names. */
-    static List<String> dns1123Subdomain(String value) {
+    public static List<String> dns1123Subdomain(String value) {
         List<String> errs = new ArrayList<>();
         if (value.length() > DNS1123_SUBDOMAIN_MAX_LENGTH) {
             errs.add(maxLenError(DNS1123_SUBDOMAIN_MAX_LENGTH));
@@ -69,7 +69,7 @@ final class ApiValidation {
     }
 
     /** {@code IsDNS1035Label}: Service names. */
-    static List<String> dns1035Label(String value) {
+    public static List<String> dns1035Label(String value) {
         List<String> errs = new ArrayList<>();
         if (value.length() > DNS1123_LABEL_MAX_LENGTH) {
             errs.add(maxLenError(DNS1123_LABEL_MAX_LENGTH));
@@ -81,7 +81,7 @@ final class ApiValidation {
     }
 
     /** {@code IsQualifiedName}: label keys, {@code [prefix/]name}. */
-    static List<String> qualifiedName(String value) {
+    public static List<String> qualifiedName(String value) {
         List<String> errs = new ArrayList<>();
         String[] parts = value.split("/", -1);
         String name;
@@ -114,7 +114,7 @@ final class ApiValidation {
     }
 
     /** {@code IsValidLabelValue}. */
-    static List<String> labelValue(String value) {
+    public static List<String> labelValue(String value) {
         List<String> errs = new ArrayList<>();
         if (value.length() > LABEL_VALUE_MAX_LENGTH) {
             errs.add(maxLenError(LABEL_VALUE_MAX_LENGTH));
@@ -126,7 +126,7 @@ final class ApiValidation {
     }
 
     /** {@code IsValidPortName} (an IANA_SVC_NAME, RFC 6335): container port names, named target ports. */
-    static List<String> portName(String port) {
+    public static List<String> portName(String port) {
         List<String> errs = new ArrayList<>();
         if (port.length() > 15) {
             errs.add(maxLenError(15));
@@ -147,15 +147,15 @@ final class ApiValidation {
     }
 
     /** {@code IsValidPortNum}: 1..65535. */
-    static List<String> portNumber(long port) {
+    public static List<String> portNumber(long port) {
         return 1 <= port && port <= 65535 ? List.of() : List.of(inclusiveRangeError(1, 65535));
     }
 
-    static String inclusiveRangeError(long lo, long hi) {
+    public static String inclusiveRangeError(long lo, long hi) {
         return "must be between " + lo + " and " + hi + ", inclusive";
     }
 
-    static String maxLenError(int length) {
+    public static String maxLenError(int length) {
         return "must be no more than " + length + " characters";
     }
 
@@ -201,7 +201,7 @@ final class ApiValidation {
         return value.toString();
     }
 
-    static String quote(String s) {
+    public static String quote(String s) {
         StringBuilder sb = new StringBuilder("\"");
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
