@@ -32,10 +32,9 @@ final class ClusterCommands {
     private ClusterCommands() {}
 
     /** Loads and builds; on a bad file, one line on stderr and exit status 2. */
-    static Cluster build(List<Path> files, Simulator[] simOut, RecordingSink sink) {
+    static Cluster build(List<Path> files, RecordingSink sink) {
         Topology topology = TopologyLoader.load(files);
         Simulator sim = new Simulator(topology.cluster().seed());
-        simOut[0] = sim;
         return Cluster.build(topology, sim, new Tracer(sim, sink));
     }
 
@@ -80,7 +79,7 @@ final class ClusterCommands {
             PcapngWriter writer = null;
             try {
                 RecordingSink sink = new RecordingSink();
-                Cluster cluster = build(files, new Simulator[1], sink);
+                Cluster cluster = build(files, sink);
                 for (String w : cluster.warnings()) {
                     err.println("podlab probe: warning: " + w);
                 }
@@ -170,7 +169,7 @@ final class ClusterCommands {
         public Integer call() {
             try {
                 List<Path> files = args.subList(0, args.size() - 2).stream().map(Path::of).toList();
-                Cluster cluster = build(files, new Simulator[1], new RecordingSink());
+                Cluster cluster = build(files, new RecordingSink());
                 String text = NodeViews.show(cluster, args.get(args.size() - 2), args.get(args.size() - 1));
                 spec.commandLine().getOut().print(text);
                 return 0;

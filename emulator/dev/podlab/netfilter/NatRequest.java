@@ -1,6 +1,6 @@
 package dev.podlab.netfilter;
 
-import dev.podlab.packet.Ipv4Address;
+import dev.podlab.netfilter.conntrack.NatRange;
 
 /**
  * What a NAT target asked for ({@code struct nf_nat_range2}): the conntrack/NAT module turns it
@@ -18,16 +18,12 @@ public final class NatRequest {
         MASQUERADE
     }
 
-    /** NF_NAT_RANGE_MAP_IPS */
-    public static final int MAP_IPS = 1;
-    /** NF_NAT_RANGE_PROTO_SPECIFIED */
-    public static final int PROTO_SPECIFIED = 1 << 1;
-    /** NF_NAT_RANGE_PROTO_RANDOM ({@code --random}) */
-    public static final int PROTO_RANDOM = 1 << 2;
-    /** NF_NAT_RANGE_PERSISTENT ({@code --persistent}) */
-    public static final int PERSISTENT = 1 << 3;
-    /** NF_NAT_RANGE_PROTO_RANDOM_FULLY ({@code --random-fully}) */
-    public static final int PROTO_RANDOM_FULLY = 1 << 4;
+    // NF_NAT_RANGE_* flags: the same values the NAT module's range uses.
+    public static final int MAP_IPS = NatRange.MAP_IPS;
+    public static final int PROTO_SPECIFIED = NatRange.PROTO_SPECIFIED;
+    public static final int PROTO_RANDOM = NatRange.PROTO_RANDOM;
+    public static final int PERSISTENT = NatRange.PERSISTENT;
+    public static final int PROTO_RANDOM_FULLY = NatRange.PROTO_RANDOM_FULLY;
 
     private Type type = Type.NONE;
     private int flags;
@@ -80,34 +76,17 @@ public final class NatRequest {
         return maxPort;
     }
 
+    /** The range the NAT module binds the connection into ({@code struct nf_nat_range2}). */
+    public NatRange range() {
+        return new NatRange(flags, minAddress, maxAddress, minPort, maxPort, 0);
+    }
+
     @Override
     public String toString() {
         if (type == Type.NONE) {
             return "NONE";
         }
-        StringBuilder sb = new StringBuilder(type.name());
-        if ((flags & MAP_IPS) != 0) {
-            sb.append(' ');
-            Ipv4Address.appendTo(sb, minAddress);
-            if (maxAddress != minAddress) {
-                Ipv4Address.appendTo(sb.append('-'), maxAddress);
-            }
-        }
-        if ((flags & PROTO_SPECIFIED) != 0) {
-            sb.append(':').append(minPort);
-            if (maxPort != minPort) {
-                sb.append('-').append(maxPort);
-            }
-        }
-        if ((flags & PROTO_RANDOM) != 0) {
-            sb.append(" random");
-        }
-        if ((flags & PROTO_RANDOM_FULLY) != 0) {
-            sb.append(" random-fully");
-        }
-        if ((flags & PERSISTENT) != 0) {
-            sb.append(" persistent");
-        }
-        return sb.toString();
+        String range = range().toString();
+        return range.isEmpty() ? type.name() : type.name() + " " + range.strip();
     }
 }

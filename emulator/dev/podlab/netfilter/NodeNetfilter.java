@@ -14,7 +14,6 @@ import dev.podlab.netfilter.conntrack.Nat;
 import dev.podlab.netfilter.conntrack.NatRange;
 import dev.podlab.netfilter.conntrack.NatType;
 import dev.podlab.netfilter.conntrack.PacketConntrack;
-import dev.podlab.packet.Ethernet;
 import dev.podlab.packet.LinkType;
 import dev.podlab.packet.Packet;
 import dev.podlab.trace.DropReason;
@@ -184,7 +183,7 @@ public final class NodeNetfilter implements NetfilterHooks, AddressTypeLookup {
             }
             NatRequest req = ctx.nat();
             if (req != null && req.type() != NatRequest.Type.NONE) {
-                Verdict bound = bind(req, entry, hook, p, dev, now);
+                Verdict bound = bind(req, entry, dev, now);
                 if (bound == Verdict.DROP) {
                     ns.trace(dev, step(hook), Verdict.DROP, DropReason.NETFILTER_DROP, "NAT: no free tuple for " + req);
                     return false;
@@ -207,26 +206,8 @@ public final class NodeNetfilter implements NetfilterHooks, AddressTypeLookup {
         return true;
     }
 
-    private Verdict bind(NatRequest req, ConntrackEntry entry, Hook hook, Packet p, NetDevice dev, long now) {
-        NatRange range = req.minAddress() == 0 && req.maxAddress() == 0 && req.type() != NatRequest.Type.MASQUERADE
-                ? NatRange.masquerade()
-                : NatRange.addresses(req.minAddress(), req.maxAddress());
-        if (req.hasFlag(NatRequest.PROTO_SPECIFIED)) {
-            range = range.ports(req.minPort(), req.maxPort());
-        }
-        int flags = 0;
-        if (req.hasFlag(NatRequest.PROTO_RANDOM)) {
-            flags |= NatRange.PROTO_RANDOM;
-        }
-        if (req.hasFlag(NatRequest.PROTO_RANDOM_FULLY)) {
-            flags |= NatRange.PROTO_RANDOM_FULLY;
-        }
-        if (req.hasFlag(NatRequest.PERSISTENT)) {
-            flags |= NatRange.PERSISTENT;
-        }
-        if (flags != 0) {
-            range = range.withFlags(flags);
-        }
+    private Verdict bind(NatRequest req, ConntrackEntry entry, NetDevice dev, long now) {
+        NatRange range = req.range();
         if (req.type() == NatRequest.Type.MASQUERADE) {
             // nf_nat_masquerade_ipv4: the address the route's device would use towards the next hop.
             int dst = ctx.dst();
@@ -391,10 +372,5 @@ public final class NodeNetfilter implements NetfilterHooks, AddressTypeLookup {
             }
         }
         return false;
-    }
-
-    /** Offset of the IPv4 header of a frame starting with Ethernet. */
-    static int ipOffset(Packet p) {
-        return p.start() + Ethernet.HEADER_LENGTH;
     }
 }
