@@ -405,18 +405,9 @@ public final class Simulator {
             if (c >= n) {
                 break;
             }
-            int end = Math.min(c + 4, n);
-            int best = c;
-            long bt = time[c];
-            long bs = seqs[c];
-            for (int j = c + 1; j < end; j++) {
-                long jt = time[j];
-                if (jt < bt || (jt == bt && seqs[j] < bs)) {
-                    best = j;
-                    bt = jt;
-                    bs = seqs[j];
-                }
-            }
+            int best = smallestChild(time, seqs, c, n);
+            long bt = time[best];
+            long bs = seqs[best];
             time[i] = bt;
             seqs[i] = bs;
             slots[i] = slots[best];
@@ -447,18 +438,9 @@ public final class Simulator {
             if (c >= n) {
                 break;
             }
-            int end = Math.min(c + 4, n);
-            int best = c;
-            long bt = time[c];
-            long bs = seqs[c];
-            for (int j = c + 1; j < end; j++) {
-                long jt = time[j];
-                if (jt < bt || (jt == bt && seqs[j] < bs)) {
-                    best = j;
-                    bt = jt;
-                    bs = seqs[j];
-                }
-            }
+            int best = smallestChild(time, seqs, c, n);
+            long bt = time[best];
+            long bs = seqs[best];
             if (bt > t || (bt == t && bs > seq)) {
                 break;
             }
@@ -470,6 +452,23 @@ public final class Simulator {
         time[i] = t;
         seqs[i] = seq;
         heapSlot[i] = slot;
+    }
+
+    /** Index of the earliest of the (up to four) children starting at {@code c}; n = heap size. */
+    private static int smallestChild(long[] time, long[] seqs, int c, int n) {
+        int end = Math.min(c + 4, n);
+        int best = c;
+        long bt = time[c];
+        long bs = seqs[c];
+        for (int j = c + 1; j < end; j++) {
+            long jt = time[j];
+            if (jt < bt || (jt == bt && seqs[j] < bs)) {
+                best = j;
+                bt = jt;
+                bs = seqs[j];
+            }
+        }
+        return best;
     }
 
     /** Drops every cancelled entry and rebuilds the heap bottom-up (Floyd), in O(size). */
