@@ -17,6 +17,8 @@ import org.apache.commons.math3.random.RandomGenerator;
  * element needs from outside itself comes through here, passed explicitly: there is no global.
  */
 public final class Network {
+    private static final ByteBufAllocator HEAP = new UnpooledByteBufAllocator(false);
+
     private final Simulator sim;
     private final Tracer tracer;
     private final ByteBufAllocator alloc;
@@ -30,9 +32,11 @@ public final class Network {
     public Network(Simulator sim, Tracer tracer) {
         this.sim = sim;
         this.tracer = tracer;
-        // Heap buffers, unpooled: deterministic and leak-free under the simulator's single thread;
-        // the hot path reuses packets instead of allocating them.
-        this.alloc = UnpooledByteBufAllocator.DEFAULT;
+        // Heap buffers, unpooled (UnpooledByteBufAllocator.DEFAULT would hand out direct buffers
+        // without a cleaner, whose memory only release() frees): frames still in flight when a run
+        // stops are reclaimed by the garbage collector with the network. The hot path reuses
+        // packets instead of allocating them.
+        this.alloc = HEAP;
         this.frames = new Frames(alloc);
         this.macRandom = sim.random().stream("net/mac");
     }
