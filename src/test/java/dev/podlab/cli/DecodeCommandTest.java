@@ -5,13 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.podlab.capture.PcapngWriter;
-import dev.podlab.packet.Frames;
 import dev.podlab.packet.LinkType;
+import dev.podlab.packet.TestFrames;
 import dev.podlab.testing.Cli;
 import dev.podlab.testing.Shared;
 import dev.podlab.testing.Tshark;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.UnpooledByteBufAllocator;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -103,7 +102,7 @@ class DecodeCommandTest {
         try (PcapngWriter w = PcapngWriter.create(file)) {
             int eth = w.addInterface("node1/eth0", LinkType.ETHERNET);
             int usb = w.addInterface("usb0", 189); // LINKTYPE_USB_LINUX: not a podlab link type
-            ByteBuf arp = new Frames(UnpooledByteBufAllocator.DEFAULT).arpRequest(0x0a580af40102L, 0x0af40102, 0x0af40101);
+            ByteBuf arp = TestFrames.heap().arpRequest(0x0a580af40102L, 0x0af40102, 0x0af40101);
             w.writePacket(eth, 1, arp, arp.readerIndex(), arp.readableBytes(), arp.readableBytes());
             w.writePacket(usb, 2, arp, arp.readerIndex(), arp.readableBytes(), arp.readableBytes());
             w.writePacket(usb, 3, arp, arp.readerIndex(), arp.readableBytes(), arp.readableBytes());

@@ -4,16 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.podlab.packet.Dissector;
 import dev.podlab.packet.Ethernet;
-import dev.podlab.packet.Frames;
 import dev.podlab.packet.Ipv4;
 import dev.podlab.packet.Ipv4Address;
 import dev.podlab.packet.Ipv4Spec;
 import dev.podlab.packet.Layers;
 import dev.podlab.packet.LinkType;
+import dev.podlab.packet.TestFrames;
 import dev.podlab.trace.JsonWriter;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.buffer.UnpooledByteBufAllocator;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -23,7 +22,7 @@ import org.junit.jupiter.api.Test;
 class FragmentFormattingTest {
     @Test
     void offsetIsPrintedInBytesAndMoreFragmentsAsPlus() {
-        ByteBuf frame = new Frames(UnpooledByteBufAllocator.DEFAULT).udp(new Ipv4Spec().df(false).id(4660)
+        ByteBuf frame = TestFrames.heap().udp(new Ipv4Spec().df(false).id(4660)
                 .addresses(Ipv4Address.parse("10.0.0.2"), Ipv4Address.parse("10.0.1.2")), 1000, 2000,
                 Unpooled.wrappedBuffer(new byte[100]));
         int ipOff = frame.readerIndex() + Ethernet.HEADER_LENGTH;

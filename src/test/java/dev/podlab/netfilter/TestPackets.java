@@ -7,12 +7,12 @@ import dev.podlab.packet.Ipv4Address;
 import dev.podlab.packet.Ipv4Spec;
 import dev.podlab.packet.Tcp;
 import dev.podlab.packet.TcpSpec;
+import dev.podlab.packet.TestFrames;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.UnpooledByteBufAllocator;
 
 /** Test frames built with {@link Frames}, wrapped in a {@link PacketContext}. */
 final class TestPackets {
-    private static final Frames FRAMES = new Frames(UnpooledByteBufAllocator.DEFAULT);
+    private static final Frames FRAMES = TestFrames.heap();
 
     private TestPackets() {}
 

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.buffer.UnpooledByteBufAllocator;
 import java.util.function.Function;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -20,7 +19,7 @@ class BuilderDissectRoundTripTest {
     static final long MAC_B = MacAddress.parse("02:42:0a:f4:02:03");
     static final int IP_A = Ipv4Address.parse("10.244.1.2");
     static final int IP_B = Ipv4Address.parse("10.244.2.3");
-    static final Frames FRAMES = new Frames(UnpooledByteBufAllocator.DEFAULT);
+    static final Frames FRAMES = TestFrames.heap();
 
     static Ipv4Spec ip() {
         return new Ipv4Spec().macs(MAC_A, MAC_B).addresses(IP_A, IP_B).id(99);

@@ -6,7 +6,6 @@ import dev.podlab.capture.PcapngWriter;
 import dev.podlab.testing.Tshark;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.buffer.UnpooledByteBufAllocator;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -33,7 +32,7 @@ class BuilderOutputInTsharkTest {
     void everyBuilderOutputIsCleanInTsharkWithChecksumValidation() throws Exception {
         Path file = dir.resolve("builders.pcapng");
         List<String> expectedProtocols = new ArrayList<>();
-        Frames frames = new Frames(UnpooledByteBufAllocator.DEFAULT);
+        Frames frames = TestFrames.heap();
         Ipv4Spec ip = new Ipv4Spec();
         TcpSpec tcp = new TcpSpec();
         try (PcapngWriter w = PcapngWriter.create(file)) {

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.buffer.UnpooledByteBufAllocator;
 import java.lang.management.ManagementFactory;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -182,7 +181,7 @@ class DissectorTest {
 
     @Test
     void nullLinkTypeInEitherByteOrder() {
-        ByteBuf ip = new Frames(UnpooledByteBufAllocator.DEFAULT).udp(
+        ByteBuf ip = TestFrames.heap().udp(
                 new Ipv4Spec().addresses(0x7f000001, 0x7f000001), 1, 2, Unpooled.wrappedBuffer(new byte[3]));
         ip.skipBytes(Ethernet.HEADER_LENGTH);
         for (boolean littleEndian : new boolean[] {true, false}) {

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.buffer.UnpooledByteBufAllocator;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.List;
@@ -41,7 +40,7 @@ class FramesPcap4jTest {
     static final int IP_A = Ipv4Address.parse("10.244.1.2");
     static final int IP_B = Ipv4Address.parse("10.244.2.3");
 
-    private final Frames frames = new Frames(UnpooledByteBufAllocator.DEFAULT);
+    private final Frames frames = TestFrames.heap();
 
     static EthernetPacket decode(ByteBuf frame) {
         byte[] b = Hex.bytes(frame);

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.buffer.UnpooledByteBufAllocator;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -18,7 +17,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * sending hosts, so they are an independent reference for ours).
  */
 class GoldenVectorsTest {
-    private final Frames frames = new Frames(UnpooledByteBufAllocator.DEFAULT, 256);
+    private final Frames frames = TestFrames.heap(256);
     private final Ethernet eth = new Ethernet();
     private final Ipv4 ip = new Ipv4();
     private final Tcp tcp = new Tcp();

@@ -12,11 +12,11 @@ import dev.podlab.packet.LinkType;
 import dev.podlab.packet.MacAddress;
 import dev.podlab.packet.Tcp;
 import dev.podlab.packet.TcpSpec;
+import dev.podlab.packet.TestFrames;
 import dev.podlab.packet.UdpTunnel;
 import dev.podlab.packet.VxlanSpec;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.buffer.UnpooledByteBufAllocator;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -72,7 +72,7 @@ final class FlannelVxlanCapture {
     private static final long HOP_NS = 2_000;
     private static final long WIRE_NS = 50_000;
 
-    private final Frames frames = new Frames(UnpooledByteBufAllocator.DEFAULT);
+    private final Frames frames = TestFrames.heap();
     private final Ipv4Spec ip = new Ipv4Spec();
     private final TcpSpec tcp = new TcpSpec();
     private final VxlanSpec vxlan = new VxlanSpec();

@@ -1,9 +1,8 @@
 package dev.podlab.netfilter.conntrack;
 
-import dev.podlab.net.Hook;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.podlab.net.Hook;
 import dev.podlab.packet.Ethernet;
 import dev.podlab.packet.Frames;
 import dev.podlab.packet.Icmp4;
@@ -13,10 +12,10 @@ import dev.podlab.packet.Ipv4Address;
 import dev.podlab.packet.Ipv4Spec;
 import dev.podlab.packet.Tcp;
 import dev.podlab.packet.TcpSpec;
+import dev.podlab.packet.TestFrames;
 import dev.podlab.trace.Verdict;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.buffer.UnpooledByteBufAllocator;
 import java.util.function.Function;
 import org.apache.commons.math3.random.Well19937c;
 
@@ -30,7 +29,7 @@ final class ConntrackHarness {
     static final long SECOND = 1_000_000_000L;
     static final int WINDOW = 64240;
 
-    final Frames frames = new Frames(new UnpooledByteBufAllocator(false, true));
+    final Frames frames = TestFrames.heap();
     final Conntrack conntrack;
     long now = 1_000 * SECOND;
     Function<ConntrackEntry, NatRange> dnat = ct -> null;
