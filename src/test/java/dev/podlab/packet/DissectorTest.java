@@ -245,6 +245,7 @@ class DissectorTest {
             verifying.dissect(b, 0, d.length, LinkType.ETHERNET, layers);
         }
         long allocated = mx.getThreadAllocatedBytes(tid) - before;
+        b.release();
         assertThat(allocated).as("bytes allocated by 100000 dissections").isLessThan(4096);
     }
 
