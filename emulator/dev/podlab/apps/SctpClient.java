@@ -80,7 +80,7 @@ public final class SctpClient implements TransportHandler {
         }
         src = ns.stack().sourceAddress(dst);
         localPort = ns.sockets().ephemeralPort(IpProtocol.SCTP, dst, port);
-        RandomGenerator random = sim.random().stream("apps/" + ns.qualifiedName() + "/sctp-client/"
+        RandomGenerator random = sim.random().streamFor("apps/" + ns.qualifiedName() + "/sctp-client/"
                 + Ipv4Address.toString(src) + ":" + localPort + ">" + Ipv4Address.toString(dst) + ":" + port + "@" + startNs);
         // sctp_generate_tag: a random tag, never 0; sctp_generate_tsn: random.
         do {

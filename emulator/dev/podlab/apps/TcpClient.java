@@ -71,7 +71,7 @@ public final class TcpClient {
             return;
         }
         int src = ns.stack().sourceAddress(dst);
-        RandomGenerator random = sim.random().stream("apps/" + ns.qualifiedName() + "/tcp-client/"
+        RandomGenerator random = sim.random().streamFor("apps/" + ns.qualifiedName() + "/tcp-client/"
                 + Ipv4Address.toString(src) + ">" + Ipv4Address.toString(dst) + ":" + port + "@" + startNs);
         this.name = "tcp-client>" + Ipv4Address.toString(dst) + ":" + port;
         trace(Verdict.PASS, "connect(" + Ipv4Address.toString(dst) + ":" + port + ")"

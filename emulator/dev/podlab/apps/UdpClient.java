@@ -69,7 +69,7 @@ public final class UdpClient implements TransportHandler {
         this.src = ns.stack().sourceAddress(dst);
         this.localPort = ns.sockets().ephemeralPort(IpProtocol.UDP, dst, port);
         // ip4_datagram_connect: inet_id = get_random_u16(), from the app's seeded stream.
-        int id = sim.random().stream("apps/" + ns.qualifiedName() + "/udp-client/" + Ipv4Address.toString(src) + ":"
+        int id = sim.random().streamFor("apps/" + ns.qualifiedName() + "/udp-client/" + Ipv4Address.toString(src) + ":"
                 + localPort + ">" + Ipv4Address.toString(dst) + ":" + port + "@" + startNs).nextInt(0x10000);
         IpIdent.SocketCounter ipId = new IpIdent.SocketCounter(id);
         ns.sockets().connect(IpProtocol.UDP, localPort, dst, port, this);

@@ -74,6 +74,8 @@ public final class Cluster {
     private final java.util.Set<Integer> usedNodePorts = new java.util.HashSet<>();
     private final Map<Integer, Integer> routerAddresses = new TreeMap<>();
     private final List<String> warnings = new ArrayList<>();
+    /** The CNI's NetworkPolicy enforcer, null when it has none; told of changes once started. */
+    private PolicyEnforcer enforcer;
 
     private Cluster(Topology topology, Tracer tracer, Simulator sim) {
         this.topology = topology;
@@ -103,7 +105,40 @@ public final class Cluster {
             c.addPod(pod);
         }
         c.syncServices();
+        c.startPolicyEnforcer();
         return c;
+    }
+
+    private void startPolicyEnforcer() {
+        String name = cni.policyEnforcer();
+        if (name == null) {
+            if (!policies.isEmpty()) {
+                warn(topology.cluster().source(), "the CNI \"" + cni.name() + "\" enforces no NetworkPolicy: "
+                        + policies.size() + (policies.size() == 1 ? " policy is" : " policies are")
+                        + " admitted and has no effect (a real " + cni.name() + " cluster behaves alike)");
+            }
+            return;
+        }
+        for (PolicyEnforcer e : ServiceLoader.load(PolicyEnforcer.class)) {
+            if (e.name().equals(name)) {
+                e.start(this);
+                enforcer = e;
+                return;
+            }
+        }
+        throw new IllegalStateException("CNI " + cni.name() + " runs the policy enforcer \"" + name
+                + "\", which is not on the class path");
+    }
+
+    private void policyChanged(PolicyEnforcer.Change.Kind kind, String namespace, String name) {
+        if (enforcer != null) {
+            enforcer.changed(this, new PolicyEnforcer.Change(kind, namespace, name));
+        }
+    }
+
+    /** The CNI's NetworkPolicy enforcer, or null when the CNI enforces none. */
+    public PolicyEnforcer policyEnforcer() {
+        return enforcer;
     }
 
     private static Cni findCni(ClusterSpec spec) {
@@ -231,6 +266,7 @@ public final class Cluster {
         pod.ip(cni.attachPod(this, node, pod));
         pods.put(spec.qualifiedName(), pod);
         startServers(pod);
+        policyChanged(PolicyEnforcer.Change.Kind.POD_ADDED, spec.namespace(), spec.name());
         return pod;
     }
 
@@ -434,6 +470,7 @@ public final class Cluster {
         }
         cni.detachPod(this, pod.node(), pod);
         syncServices();
+        policyChanged(PolicyEnforcer.Change.Kind.POD_DELETED, pod.spec().namespace(), pod.spec().name());
         return true;
     }
 
@@ -446,18 +483,25 @@ public final class Cluster {
             pod.labels().put(key, value);
         }
         syncServices();
+        policyChanged(PolicyEnforcer.Change.Kind.POD_LABELS, pod.spec().namespace(), pod.spec().name());
     }
 
+    /** Adds or replaces (by namespace/name) an admitted NetworkPolicy; the enforcer, if any, reprograms. */
     public void applyNetworkPolicy(NetworkPolicySpec spec) {
         policies.removeIf(p -> p.namespace().equals(spec.namespace()) && p.name().equals(spec.name()));
         policies.add(spec);
+        policyChanged(PolicyEnforcer.Change.Kind.POLICY_APPLIED, spec.namespace(), spec.name());
     }
 
     public boolean deleteNetworkPolicy(String namespace, String name) {
-        return policies.removeIf(p -> p.namespace().equals(namespace) && p.name().equals(name));
+        boolean removed = policies.removeIf(p -> p.namespace().equals(namespace) && p.name().equals(name));
+        if (removed) {
+            policyChanged(PolicyEnforcer.Change.Kind.POLICY_DELETED, namespace, name);
+        }
+        return removed;
     }
 
-    /** NetworkPolicies as applied (enforced once the policy engine is wired in). */
+    /** NetworkPolicies as admitted, in the order applied. */
     public List<NetworkPolicySpec> networkPolicies() {
         return Collections.unmodifiableList(policies);
     }
@@ -469,6 +513,7 @@ public final class Cluster {
 
     public void applyNamespace(NamespaceSpec ns) {
         namespaces.put(ns.name(), ns);
+        policyChanged(PolicyEnforcer.Change.Kind.NAMESPACE, null, ns.name());
     }
 
     /** Sets (value non-null) or removes (null) a namespace label. */
@@ -481,6 +526,7 @@ public final class Cluster {
             labels.put(key, value);
         }
         namespaces.put(name, new NamespaceSpec(name, labels, ns.source()));
+        policyChanged(PolicyEnforcer.Change.Kind.NAMESPACE, null, name);
     }
 
     // ------------------------------------------------------------------ access

@@ -32,4 +32,21 @@ public interface Cni {
      * away and its address is released.
      */
     void detachPod(Cluster cluster, ClusterNode node, ClusterPod pod);
+
+    /**
+     * The NetworkPolicy enforcer this CNI deploys ({@link PolicyEnforcer#name()}), or null when it
+     * enforces none: flannel alone programs no policy rules, so policies are admitted by the API
+     * server and have no effect, as on a real flannel cluster.
+     */
+    default String policyEnforcer() {
+        return null;
+    }
+
+    /**
+     * The host side of a pod's interface on its node ({@code vethXXXXXXXX}, {@code cali...}), as
+     * the CNI named it when attaching the pod.
+     */
+    default String hostInterface(ClusterPod pod) {
+        return null;
+    }
 }

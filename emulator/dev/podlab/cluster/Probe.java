@@ -109,11 +109,26 @@ public final class Probe {
                     verdict = "dropped";
                     reason = e.reason().kernelName().replace("SKB_DROP_REASON_", "") + " at " + where(e)
                             + (e.detail() == null ? "" : ": " + e.detail());
+                    PolicyEnforcer enforcer = cluster.policyEnforcer();
+                    String why = enforcer == null ? null
+                            : enforcer.explainDrop(cluster, e, from.ip(), t.address, protocolNumber(proto), t.port);
+                    if (why != null) {
+                        reason += " (" + why + ")";
+                    }
                     break;
                 }
             }
         }
         return new Result(verdict, reason, t.description, t.address, t.port, proto, hops);
+    }
+
+    private static int protocolNumber(String proto) {
+        return switch (proto) {
+            case "udp" -> 17;
+            case "sctp" -> 132;
+            case "icmp" -> 1;
+            default -> 6;
+        };
     }
 
     private static String where(TraceEvent e) {

@@ -25,6 +25,7 @@ public final class Iptables {
 
     private final Table[] tables = new Table[TableId.values().length];
     private final Ipset ipsets;
+    private final PinnedBpf bpf = new PinnedBpf();
 
     /** A namespace with its own empty ipset registry. */
     public Iptables() {
@@ -45,6 +46,11 @@ public final class Iptables {
 
     public Ipset ipsets() {
         return ipsets;
+    }
+
+    /** The BPF programs pinned in this namespace's bpffs, for {@code -m bpf --object-pinned}. */
+    public PinnedBpf bpf() {
+        return bpf;
     }
 
     // ====================================================================== evaluation

@@ -358,7 +358,7 @@ final class IptablesRestore {
     }
 
     private Rule rule(RuleParser.Args a, Chain c) {
-        Rule r = RuleParser.parse(a, current, c.name(), ipt.ipsets());
+        Rule r = RuleParser.parse(a, current, c.name(), ipt);
         r.line = line;
         r.chain = c;
         return r;

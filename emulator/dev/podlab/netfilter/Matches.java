@@ -8,10 +8,10 @@ final class Matches {
 
     /** Names podlab knows are real iptables matches but does not emulate (for a precise error). */
     static final String NOT_EMULATED = "limit, recent, hashlimit, connlimit, owner, string, u32, length, ttl, tos, dscp, "
-            + "connmark, connbytes, helper, pkttype, mac, policy, rpfilter, socket, cgroup, bpf, devgroup";
+            + "connmark, connbytes, helper, pkttype, mac, policy, rpfilter, socket, cgroup, devgroup";
 
     /** A fresh match for {@code -m name}, or null if podlab does not emulate it. */
-    static Match create(String name, Ipset ipsets) {
+    static Match create(String name, Iptables ipt) {
         return switch (name) {
             case "tcp" -> new PortMatch(IpProtocol.TCP);
             case "udp" -> new PortMatch(IpProtocol.UDP);
@@ -20,13 +20,14 @@ final class Matches {
             case "multiport" -> new MultiportMatch();
             case "conntrack" -> new ConntrackMatch(false);
             case "state" -> new ConntrackMatch(true);
-            case "set" -> new SetMatch(ipsets);
+            case "set" -> new SetMatch(ipt.ipsets());
             case "mark" -> new MarkMatch();
             case "statistic" -> new StatisticMatch();
             case "comment" -> new CommentMatch();
             case "addrtype" -> new AddrtypeMatch();
             case "physdev" -> new PhysdevMatch();
             case "iprange" -> new IprangeMatch();
+            case "bpf" -> new BpfMatch(ipt.bpf());
             default -> null;
         };
     }

@@ -100,7 +100,7 @@ final class RuleParser {
      * @param table  the (staged) table the rule goes to: jump targets are looked up in it
      * @param chain  the chain the rule goes to (for the built-in {@code -i}/{@code -o} checks)
      */
-    static Rule parse(Args a, Table table, String chain, Ipset ipsets) {
+    static Rule parse(Args a, Table table, String chain, Iptables ipt) {
         Rule r = new Rule();
         List<Match> matches = new ArrayList<>();
         Target target = null;
@@ -169,7 +169,7 @@ final class RuleParser {
                 case "-m", "--match" -> {
                     Match.requireNoInvert(inv, tok);
                     String name = a.value(tok);
-                    Match m = Matches.create(name, ipsets);
+                    Match m = Matches.create(name, ipt);
                     if (m == null) {
                         throw new IptablesException("unsupported match \"-m " + name + "\" (podlab does not emulate it)");
                     }

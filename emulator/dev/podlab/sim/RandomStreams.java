@@ -53,6 +53,20 @@ public final class RandomStreams {
     }
 
     /**
+     * A new generator for one of several components that share a name (two connections a client
+     * opens at the same virtual instant): the first gets {@code name}, the next {@code name#2},
+     * and so on, in the order they ask, which a seeded run repeats.
+     */
+    public RandomGenerator streamFor(String name) {
+        Objects.requireNonNull(name, "name");
+        String unique = name;
+        for (int n = 2; issued.contains(unique); n++) {
+            unique = name + "#" + n;
+        }
+        return stream(unique);
+    }
+
+    /**
      * A stream whose generator is made on its first draw: a WELL generator's 2.5 KB state costs
      * more to set up than most components ever draw from it (a pod's namespace has several
      * streams and may never use them), and large clusters build thousands. The numbers are those

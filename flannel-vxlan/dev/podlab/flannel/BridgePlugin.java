@@ -38,7 +38,7 @@ import java.security.NoSuchAlgorithmException;
  * <p>The real plugin names the host end {@code veth} + 8 random hex digits; podlab derives them
  * from the pod's name (SHA-1 of {@code namespace/name}) so that every run names them alike.
  */
-final class BridgePlugin {
+final class BridgePlugin implements PodPlugin {
     static final String BRIDGE = "cni0";
 
     private final NetNamespace node;
@@ -46,6 +46,7 @@ final class BridgePlugin {
     private final String flannelNetwork;
     private final HostLocalIpam ipam;
     private Bridge cni0;
+    private final java.util.Map<String, String> hostNames = new java.util.HashMap<>();
 
     /**
      * @param node           the node's root namespace
@@ -69,21 +70,25 @@ final class BridgePlugin {
      * {@code cmdDel} for {@code pod}: its veth pair goes (deleting the host end deletes both), and
      * host-local releases its address.
      */
-    void del(ClusterPod pod) {
+    @Override
+    public void del(ClusterPod pod) {
         NetDevice eth0 = pod.netns().device("eth0");
         if (eth0 instanceof Veth v) {
             v.delete();
         }
+        hostNames.remove(pod.name());
         ipam.release(pod.ip());
     }
 
     /** {@code cmdAdd} for {@code pod}: its interface, address and routes; returns the address. */
-    int add(ClusterPod pod) {
+    @Override
+    public int add(ClusterPod pod) {
         NetNamespace podNs = pod.netns();
         setUpBridge();
 
         // ip.SetupVeth: the pair is made in the pod with the MTU on both ends; the host end is set up.
         String hostVeth = vethName(pod.name());
+        hostNames.put(pod.name(), hostVeth);
         ip(node, "link add " + hostVeth + " type veth peer name eth0 netns " + podNs.name());
         ip(node, "link set " + hostVeth + " mtu " + mtu);
         ip(podNs, "link set eth0 mtu " + mtu);
@@ -113,6 +118,11 @@ final class BridgePlugin {
         return address;
     }
 
+    @Override
+    public String hostInterface(ClusterPod pod) {
+        return hostNames.get(pod.name());
+    }
+
     /** setupBridge / ensureBridge: {@code cni0} with the configured MTU, up. */
     private void setUpBridge() {
         if (cni0 != null) {
@@ -135,7 +145,7 @@ final class BridgePlugin {
         }
     }
 
-    private static byte[] sha1(String s) {
+    static byte[] sha1(String s) {
         try {
             return MessageDigest.getInstance("SHA-1").digest(s.getBytes(StandardCharsets.UTF_8));
         } catch (NoSuchAlgorithmException e) {
@@ -143,7 +153,7 @@ final class BridgePlugin {
         }
     }
 
-    private static void ip(NetNamespace ns, String command) {
+    static void ip(NetNamespace ns, String command) {
         IpCommand.run(ns, command);
     }
 }

@@ -31,15 +31,38 @@ import java.util.Map;
  *
  * One instance serves one cluster (the ServiceLoader makes one per {@link Cluster#build}).
  */
-public final class FlannelCni implements Cni {
+public class FlannelCni implements Cni {
     private Cluster cluster;
     private NetConf conf;
     private final Map<ClusterNode, Flanneld> agents = new LinkedHashMap<>();
-    private final Map<ClusterNode, BridgePlugin> plugins = new LinkedHashMap<>();
+    private final Map<ClusterNode, PodPlugin> plugins = new LinkedHashMap<>();
+    private final String name;
+
+    /** flannel with the bridge plugin, as kube-flannel installs it. */
+    public FlannelCni() {
+        this("flannel");
+    }
+
+    /** flannel's node set-up under another CNI name (canal). */
+    FlannelCni(String name) {
+        this.name = name;
+    }
 
     @Override
     public String name() {
-        return "flannel";
+        return name;
+    }
+
+    /** The plugin attaching pods on {@code node} (whose lease {@code agent} holds). */
+    PodPlugin podPlugin(ClusterNode node, Flanneld agent) {
+        return new BridgePlugin(node.netns(), agent.lease().subnet(), agent.lease().subnetLen(), agent.mtu(),
+                conf.networkCidr());
+    }
+
+    @Override
+    public String hostInterface(ClusterPod pod) {
+        PodPlugin plugin = plugins.get(pod.node());
+        return plugin == null ? null : plugin.hostInterface(pod);
     }
 
     @Override
@@ -48,7 +71,7 @@ public final class FlannelCni implements Cni {
             throw new IllegalStateException("this FlannelCni already runs cluster " + this.cluster.topology().cluster().name());
         }
         Source source = cluster.topology().cluster().source();
-        this.conf = NetConf.parse(config, source);
+        this.conf = NetConf.parse(config, source, name);
         this.cluster = cluster;
         for (String w : conf.warnings()) {
             cluster.warn(source, w);
@@ -58,7 +81,7 @@ public final class FlannelCni implements Cni {
         for (ClusterNode node : nodes) {
             long subnet = allocator.allocateNext();
             if (subnet < 0) {
-                throw new TopologyException(source, "spec.cni.flannel.Network: Invalid value: \"" + conf.networkCidr()
+                throw new TopologyException(source, "spec.cni." + name + ".Network: Invalid value: \"" + conf.networkCidr()
                         + "\": room for " + allocator.slots() + " node subnets of /" + conf.subnetLen() + ", not "
                         + nodes.size() + " nodes (flanneld on " + node.name() + ": node \"" + node.name()
                         + "\" pod cidr not assigned)");
@@ -81,14 +104,12 @@ public final class FlannelCni implements Cni {
     @Override
     public int attachPod(Cluster cluster, ClusterNode node, ClusterPod pod) {
         Flanneld agent = agent(node);
-        BridgePlugin plugin = plugins.computeIfAbsent(node, n -> new BridgePlugin(n.netns(), agent.lease().subnet(),
-                agent.lease().subnetLen(), agent.mtu(), conf.networkCidr()));
-        return plugin.add(pod);
+        return plugins.computeIfAbsent(node, n -> podPlugin(n, agent)).add(pod);
     }
 
     @Override
     public void detachPod(Cluster cluster, ClusterNode node, ClusterPod pod) {
-        BridgePlugin plugin = plugins.get(node);
+        PodPlugin plugin = plugins.get(node);
         if (plugin != null) {
             plugin.del(pod);
         }
@@ -126,8 +147,7 @@ public final class FlannelCni implements Cni {
 
     /** The node's {@code cni0}, or null while no pod runs there. */
     public Bridge cni0(ClusterNode node) {
-        BridgePlugin p = plugins.get(node);
-        return p == null ? null : p.bridge();
+        return plugins.get(node) instanceof BridgePlugin p ? p.bridge() : null;
     }
 
     private Flanneld agent(ClusterNode node) {

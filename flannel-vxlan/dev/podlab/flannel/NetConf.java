@@ -61,7 +61,6 @@ public record NetConf(int network, int networkPrefix, int subnetLen, BackendType
 
     /** The Linux VXLAN driver's default destination port (IANA's is 4789), used when {@code Port} is 0. */
     public static final int KERNEL_VXLAN_PORT = 8472;
-    private static final String PREFIX = "spec.cni.flannel.";
     private static final int MAX_VNI = (1 << 24) - 1;
 
     public NetConf {
@@ -83,8 +82,20 @@ public record NetConf(int network, int networkPrefix, int subnetLen, BackendType
         return (address & Ipv4Address.mask(networkPrefix)) == network;
     }
 
-    /** Reads and checks the configuration; {@code source} locates errors. */
+    /** Reads and checks the configuration written under {@code spec.cni.flannel}; {@code source} locates errors. */
     public static NetConf parse(Map<String, Object> config, Source source) {
+        return parse(config, source, "flannel");
+    }
+
+    /** Where errors point: the Cluster object and the path of the configuration in it. */
+    private record At(Source source, String prefix) {}
+
+    /**
+     * Reads and checks the configuration written under {@code spec.cni.CNI} (flannel's own, or
+     * canal's, which carries the same net-conf.json).
+     */
+    public static NetConf parse(Map<String, Object> config, Source where, String cni) {
+        At source = new At(where, "spec.cni." + cni + ".");
         Map<String, Object> c = config == null ? Map.of() : config;
         List<String> warnings = new ArrayList<>();
 
@@ -136,7 +147,7 @@ public record NetConf(int network, int networkPrefix, int subnetLen, BackendType
             if ((addr & Ipv4Address.mask(subnetLen)) != addr) {
                 throw invalid(source, key, v, key + " is not on a SubnetLen boundary: " + Ipv4Address.toString(addr));
             }
-            warnings.add(PREFIX + key + ": ignored: the Kubernetes subnet manager (--kube-subnet-mgr) takes each"
+            warnings.add(source.prefix() + key + ": ignored: the Kubernetes subnet manager (--kube-subnet-mgr) takes each"
                     + " node's subnet from Node.spec.podCIDR");
         }
 
@@ -190,7 +201,7 @@ public record NetConf(int network, int networkPrefix, int subnetLen, BackendType
         } else {
             for (String key : new String[] {"VNI", "Port", "DirectRouting"}) {
                 if (backend.containsKey(key)) {
-                    warnings.add(PREFIX + "Backend." + key + ": ignored by the host-gw backend");
+                    warnings.add(source.prefix() + "Backend." + key + ": ignored by the host-gw backend");
                 }
             }
         }
@@ -211,7 +222,7 @@ public record NetConf(int network, int networkPrefix, int subnetLen, BackendType
         }
     }
 
-    private static int integer(Source source, String field, Object v) {
+    private static int integer(At source, String field, Object v) {
         if (v instanceof Integer || v instanceof Long || v instanceof Short) {
             long l = ((Number) v).longValue();
             if (l == (int) l) {
@@ -221,12 +232,12 @@ public record NetConf(int network, int networkPrefix, int subnetLen, BackendType
         throw invalid(source, field, v, "must be an integer");
     }
 
-    private static TopologyException invalid(Source source, String field, Object value, String detail) {
+    private static TopologyException invalid(At source, String field, Object value, String detail) {
         String shown = value instanceof String ? "\"" + value + "\"" : String.valueOf(value);
         return error(source, field, "Invalid value: " + shown + ": " + detail);
     }
 
-    private static TopologyException error(Source source, String field, String detail) {
-        return new TopologyException(source, PREFIX + field + ": " + detail);
+    private static TopologyException error(At source, String field, String detail) {
+        return new TopologyException(source.source(), source.prefix() + field + ": " + detail);
     }
 }

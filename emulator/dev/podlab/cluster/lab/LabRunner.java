@@ -135,6 +135,10 @@ public final class LabRunner {
                 }
                 cluster.syncServices();
                 out.println(prefix(n) + "apply: " + describe(objs));
+                if (!objs.refused().isEmpty()) {
+                    // kubectl apply -f: the valid objects are in; the first refusal is the step's error.
+                    throw new IllegalArgumentException(objs.refused().get(0));
+                }
                 return expectNoError(step, n);
             }
             case "delete" -> {

@@ -11,7 +11,15 @@ import java.util.Map;
  * @param cni        the CNI's name as written under {@code spec.cni} ({@code flannel}, {@code calico}, ...)
  * @param cniConfig  its configuration, as parsed YAML (maps, lists, strings, numbers, booleans)
  * @param seed       the simulation seed ({@code spec.seed}, default 1)
+ * @param policyEngine how the CNI's NetworkPolicy enforcer classifies packets
+ *                   ({@code spec.networkPolicy.engine}): {@code iptables}, the enforcer's own chains
+ *                   walked rule by rule (default), or {@code indexed}
  */
 public record ClusterSpec(String name, int underlayMtu, List<NodeSpec> nodes, String cni,
-        Map<String, Object> cniConfig, long seed, Source source) {
+        Map<String, Object> cniConfig, long seed, String policyEngine, Source source) {
+    /** A cluster with the default policy engine ({@code iptables}). */
+    public ClusterSpec(String name, int underlayMtu, List<NodeSpec> nodes, String cni, Map<String, Object> cniConfig,
+            long seed, Source source) {
+        this(name, underlayMtu, nodes, cni, cniConfig, seed, "iptables", source);
+    }
 }

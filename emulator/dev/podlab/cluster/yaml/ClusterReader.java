@@ -21,6 +21,8 @@ import java.util.Set;
  *   - {name: node1, address: 192.168.1.11/24}
  *   cni:
  *     flannel: {...}             # exactly one key: the CNI's name; its value is the CNI's own config
+ *   networkPolicy:
+ *     engine: iptables           # or indexed: how the CNI's policy enforcer classifies (default iptables)
  * </pre>
  *
  * Being podlab's type, it is decoded strictly, as the API server decodes a custom resource with a
@@ -34,7 +36,9 @@ final class ClusterReader {
     static final int MAX_MTU = 65535;
 
     private static final Set<String> TOP = Set.of("apiVersion", "kind", "metadata", "spec", "status");
-    private static final Set<String> SPEC = Set.of("seed", "underlay", "nodes", "cni");
+    private static final Set<String> SPEC = Set.of("seed", "underlay", "nodes", "cni", "networkPolicy");
+    private static final Set<String> NETWORK_POLICY = Set.of("engine");
+    private static final List<String> ENGINES = List.of("iptables", "indexed");
     private static final Set<String> UNDERLAY = Set.of("mtu");
     private static final Set<String> NODE = Set.of("name", "address");
 
@@ -85,8 +89,18 @@ final class ClusterReader {
             Map<String, Object> m = (Map<String, Object>) value;
             config = m;
         }
+        String engine = ENGINES.get(0);
+        Fields np = spec.map("networkPolicy");
+        if (np != null) {
+            strict(np, NETWORK_POLICY);
+            String e = np.string("engine");
+            if (e != null && !ENGINES.contains(e)) {
+                throw np.error("engine", "Unsupported value: \"" + e + "\": supported values: \"iptables\", \"indexed\"");
+            }
+            engine = e == null ? engine : e;
+        }
         return new ClusterSpec(meta.name(), mtu, List.copyOf(nodes), cniName, config, seed == null ? 1 : seed,
-                c.source());
+                engine, c.source());
     }
 
     private static List<NodeSpec> nodes(Fields spec) {

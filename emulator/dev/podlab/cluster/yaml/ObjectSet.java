@@ -2,6 +2,7 @@ package dev.podlab.cluster.yaml;
 
 import dev.podlab.cluster.model.ClusterSpec;
 import dev.podlab.cluster.model.NamespaceSpec;
+import dev.podlab.cluster.NetworkPolicyAdmission;
 import dev.podlab.cluster.model.NetworkPolicySpec;
 import dev.podlab.cluster.model.PodSpec;
 import dev.podlab.cluster.model.ServiceSpec;
@@ -16,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.TreeMap;
 import org.yaml.snakeyaml.nodes.MappingNode;
@@ -87,6 +89,8 @@ final class ObjectSet {
     /** Deployments whose pods came in a dump ({@code namespace/deployment}). */
     private final Set<String> dumpedOwners = new HashSet<>();
     private final List<String> warnings = new ArrayList<>();
+    /** Objects the API server would refuse while admitting the others (invalid NetworkPolicies). */
+    private final List<String> refused = new ArrayList<>();
     private final ServiceReader serviceReader = new ServiceReader();
 
     // per file
@@ -248,8 +252,20 @@ final class ObjectSet {
         }
         @SuppressWarnings("unchecked")
         Map<String, Object> m = spec == null ? Map.of() : (Map<String, Object>) spec;
-        networkPolicies.add(new NetworkPolicySpec(meta.namespace(), meta.name(), m, np.source()));
+        NetworkPolicySpec policy = new NetworkPolicySpec(meta.namespace(), meta.name(), m, np.source());
+        try {
+            for (NetworkPolicyAdmission a : ADMISSION) {
+                a.admit(policy);
+            }
+            networkPolicies.add(policy);
+        } catch (TopologyException e) {
+            refused.add(e.getMessage());
+        }
     }
+
+    /** The admission plugins on the class path (the policy module's validation). */
+    private static final List<NetworkPolicyAdmission> ADMISSION = ServiceLoader.load(NetworkPolicyAdmission.class)
+            .stream().map(ServiceLoader.Provider::get).toList();
 
     /** AlreadyExists: {@code pods "web" already exists}, with where the first one was. */
     private void unique(Kind kind, ObjectMeta meta) {
@@ -311,7 +327,7 @@ final class ObjectSet {
             all.add(new NamespaceSpec(implicit, Map.of(METADATA_NAME_LABEL, implicit), Source.NONE));
         }
         all.addAll(namespaces.values());
-        return new TopologyParts(clusters.get(0), all, pods(), services, networkPolicies, warnings);
+        return new TopologyParts(clusters.get(0), all, pods(), services, networkPolicies, warnings, refused);
     }
 
     /** Objects to apply to a running lab whose namespaces are {@code existing}. */
@@ -321,12 +337,15 @@ final class ObjectSet {
                     + ": a Cluster object belongs in the topology files; it cannot be applied to a running lab");
         }
         checkNamespaces(existing);
-        return new TopologyParts(null, List.copyOf(namespaces.values()), pods(), services, networkPolicies, warnings);
+        return new TopologyParts(null, List.copyOf(namespaces.values()), pods(), services, networkPolicies, warnings,
+                refused);
     }
 
     record TopologyParts(ClusterSpec cluster, List<NamespaceSpec> namespaces, List<PodSpec> pods,
-            List<ServiceSpec> services, List<NetworkPolicySpec> networkPolicies, List<String> warnings) {
+            List<ServiceSpec> services, List<NetworkPolicySpec> networkPolicies, List<String> warnings,
+            List<String> refused) {
         TopologyParts {
+            refused = List.copyOf(refused);
             namespaces = List.copyOf(namespaces);
             pods = List.copyOf(pods);
             services = List.copyOf(services);

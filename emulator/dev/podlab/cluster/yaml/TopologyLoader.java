@@ -70,11 +70,14 @@ public final class TopologyLoader {
         ObjectSet set = new ObjectSet();
         set.read(yaml, fileName);
         ObjectSet.TopologyParts p = set.objects(existingNamespaces);
-        return new LoadedObjects(p.namespaces(), p.pods(), p.services(), p.networkPolicies(), p.warnings());
+        return new LoadedObjects(p.namespaces(), p.pods(), p.services(), p.networkPolicies(), p.warnings(), p.refused());
     }
 
     private static Topology topology(ObjectSet.TopologyParts p) {
-        return new Topology(p.cluster(), p.namespaces(), p.pods(), p.services(), p.networkPolicies(), p.warnings());
+        // A refused object does not stop the others: its error is reported with the warnings.
+        List<String> warnings = new ArrayList<>(p.warnings());
+        warnings.addAll(p.refused());
+        return new Topology(p.cluster(), p.namespaces(), p.pods(), p.services(), p.networkPolicies(), warnings);
     }
 
     private static String read(Path file) {

@@ -1,0 +1,60 @@
+package dev.podlab.netfilter;
+
+/**
+ * {@code -m bpf --object-pinned PATH} (net/netfilter/xt_bpf.c, revision 1,
+ * {@code XT_BPF_MODE_FD_PINNED}): runs the program pinned at {@code PATH} on the packet and
+ * matches when it returns non-zero. libxt_bpf opens the pinned object when the rule is parsed, so
+ * a rule naming a path where nothing is pinned is refused then. Only the pinned mode is emulated
+ * ({@code --bytecode} and {@code --object-fd} are refused by name).
+ */
+final class BpfMatch extends Match {
+    private final PinnedBpf registry;
+    private String path;
+
+    BpfMatch(PinnedBpf registry) {
+        this.registry = registry;
+    }
+
+    @Override
+    String name() {
+        return "bpf";
+    }
+
+    @Override
+    boolean matches(PacketContext c) {
+        // Looked up per packet: a re-pinned path takes effect at once.
+        PinnedBpf.Program p = registry.get(path);
+        return p != null && p.run(c);
+    }
+
+    @Override
+    boolean parse(String option, boolean invert, RuleParser.Args args) {
+        switch (option) {
+            case "--object-pinned" -> {
+                requireNoInvert(invert, option);
+                path = args.value(option);
+                return true;
+            }
+            case "--bytecode", "--object-fd" ->
+                throw new IptablesException("bpf: " + option + " is not emulated by podlab (only --object-pinned)");
+            default -> {
+                return false;
+            }
+        }
+    }
+
+    @Override
+    void finish(Rule rule) {
+        if (path == null) {
+            throw new IptablesException("bpf: missing --bytecode or --object-pinned parameter");
+        }
+        if (!registry.isPinned(path)) {
+            throw new IptablesException("bpf: failed to open pinned object " + path + ": No such file or directory");
+        }
+    }
+
+    @Override
+    void save(StringBuilder sb) {
+        sb.append(" --object-pinned ").append(path);
+    }
+}

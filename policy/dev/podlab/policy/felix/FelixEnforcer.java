@@ -1,0 +1,210 @@
+package dev.podlab.policy.felix;
+
+import dev.podlab.cluster.Cluster;
+import dev.podlab.cluster.ClusterNode;
+import dev.podlab.cluster.ClusterPod;
+import dev.podlab.cluster.PolicyEnforcer;
+import dev.podlab.cluster.model.NamespaceSpec;
+import dev.podlab.cluster.model.NetworkPolicySpec;
+import dev.podlab.cluster.model.TopologyException;
+import dev.podlab.netfilter.Iptables;
+import dev.podlab.policy.NetworkPolicies;
+import dev.podlab.policy.NetworkPolicy;
+import dev.podlab.policy.PolicyEvaluator;
+import dev.podlab.policy.PolicyType;
+import dev.podlab.trace.TraceEvent;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeSet;
+
+/**
+ * Calico's Felix as the NetworkPolicy enforcer of a cluster (canal), in its iptables dataplane:
+ * on every change it recomputes each node's desired chains and ipsets ({@link FelixRenderer}) and
+ * applies only the difference, as Felix's table writer does — changed chains are rewritten with
+ * {@code iptables-restore --noflush}, unused ones flushed and deleted, set members added and
+ * removed, unused sets destroyed. Chains that did not change keep their counters.
+ *
+ * <p>Existing connections: a policy change does not touch conntrack, so a connection that was
+ * allowed keeps flowing through the {@code RELATED,ESTABLISHED} accept at the top of every
+ * endpoint chain; only new connections see the new rules. That is what a Calico node does (Felix
+ * removes conntrack entries only for the IPs of deleted endpoints, which this emulation does too).
+ */
+public final class FelixEnforcer implements PolicyEnforcer {
+    private final Map<String, FelixRenderer.NodeRules> applied = new HashMap<>();
+    private boolean indexed;
+
+    @Override
+    public String name() {
+        return "calico-felix";
+    }
+
+    @Override
+    public void start(Cluster cluster) {
+        indexed = "indexed".equals(cluster.topology().cluster().policyEngine());
+        sync(cluster);
+    }
+
+    @Override
+    public void changed(Cluster cluster, Change change) {
+        sync(cluster);
+    }
+
+    /** Felix's view of the cluster: workloads with their interfaces, namespace labels, admitted policies. */
+    static FelixModel model(Cluster cluster) {
+        List<FelixModel.Workload> workloads = new ArrayList<>();
+        for (ClusterPod p : cluster.pods()) {
+            workloads.add(new FelixModel.Workload(pod(p), cluster.cni().hostInterface(p)));
+        }
+        Map<String, Map<String, String>> labels = new HashMap<>();
+        for (NamespaceSpec ns : cluster.namespaces().values()) {
+            Map<String, String> l = new HashMap<>(ns.labels());
+            l.put(PolicyEvaluator.NAMESPACE_NAME_LABEL, ns.name());
+            labels.put(ns.name(), l);
+        }
+        List<NetworkPolicy> policies = new ArrayList<>();
+        for (NetworkPolicySpec spec : cluster.networkPolicies()) {
+            try {
+                policies.add(NetworkPolicies.parse(spec));
+            } catch (TopologyException e) {
+                // Admission refused it already; a policy that slipped past is not programmed.
+            }
+        }
+        return new FelixModel(workloads, labels, policies);
+    }
+
+    static PolicyEvaluator.Pod pod(ClusterPod p) {
+        return new PolicyEvaluator.Pod(p.spec().namespace(), p.spec().name(), p.labels(), p.ip(), p.node().name(),
+                p.spec().ports());
+    }
+
+    private void sync(Cluster cluster) {
+        FelixRenderer renderer = new FelixRenderer(model(cluster), indexed);
+        for (ClusterNode node : cluster.nodes()) {
+            FelixRenderer.NodeRules want = renderer.render(node.name());
+            FelixRenderer.NodeRules had = applied.get(node.name());
+            apply(node.netfilter().iptables(), had, want);
+            applied.put(node.name(), want);
+        }
+    }
+
+    /** Programs the difference between {@code had} (null: nothing yet) and {@code want}. */
+    static void apply(Iptables ipt, FelixRenderer.NodeRules had, FelixRenderer.NodeRules want) {
+        StringBuilder sets = new StringBuilder();
+        for (Map.Entry<String, FelixRenderer.SetSpec> e : want.sets().entrySet()) {
+            String name = e.getKey();
+            FelixRenderer.SetSpec old = had == null ? null : had.sets().get(name);
+            if (old == null) {
+                sets.append("create ").append(name).append(' ').append(e.getValue().type())
+                        .append(" family inet hashsize 1024 maxelem 1048576\n");
+            }
+            TreeSet<String> oldMembers = old == null ? new TreeSet<>() : old.members();
+            for (String m : oldMembers) {
+                if (!e.getValue().members().contains(m)) {
+                    sets.append("del ").append(name).append(' ').append(m).append('\n');
+                }
+            }
+            for (String m : e.getValue().members()) {
+                if (!oldMembers.contains(m)) {
+                    sets.append("add ").append(name).append(' ').append(m).append('\n');
+                }
+            }
+        }
+        if (sets.length() > 0) {
+            ipt.ipsets().restore(sets.toString());
+        }
+
+        StringBuilder rules = new StringBuilder("*filter\n");
+        List<String> changed = new ArrayList<>();
+        for (Map.Entry<String, List<String>> e : want.chains().entrySet()) {
+            List<String> old = had == null ? null : had.chains().get(e.getKey());
+            if (!Objects.equals(old, e.getValue())) {
+                changed.add(e.getKey());
+                rules.append(':').append(e.getKey()).append(" - [0:0]\n");
+            }
+        }
+        for (String chain : changed) {
+            String prev = "";
+            for (String rule : want.chains().get(chain)) {
+                String hash = CalicoSelectors.hash(chain + prev + rule, 16);
+                rules.append("-A ").append(chain).append(" -m comment --comment \"cali:").append(hash).append("\" ")
+                        .append(rule).append('\n');
+                prev = hash;
+            }
+        }
+        if (had == null) {
+            // Felix inserts its jumps at the top of the built-in chains.
+            rules.append("-I FORWARD 1 -m comment --comment \"cali:wUHhoiAYhphO9Mso\" -j cali-FORWARD\n");
+            rules.append("-I FORWARD 2 -m comment --comment \"cali:S93hcgKJrXEqnTfs\" -m comment --comment "
+                    + "\"Policy explicitly accepted packet.\" -m mark --mark 0x10000/0x10000 -j ACCEPT\n");
+            rules.append("-I INPUT 1 -m comment --comment \"cali:Cz_u1IQiXIMmKD4c\" -j cali-INPUT\n");
+            rules.append("-I OUTPUT 1 -m comment --comment \"cali:tVnHkvAo15HuiPy0\" -j cali-OUTPUT\n");
+        }
+        List<String> gone = new ArrayList<>();
+        if (had != null) {
+            for (String chain : had.chains().keySet()) {
+                if (!want.chains().containsKey(chain)) {
+                    gone.add(chain);
+                    rules.append("-F ").append(chain).append('\n');
+                }
+            }
+            for (String chain : gone) {
+                rules.append("-X ").append(chain).append('\n');
+            }
+        }
+        rules.append("COMMIT\n");
+        if (!changed.isEmpty() || !gone.isEmpty() || had == null) {
+            ipt.restore(rules.toString(), true, false);
+        }
+
+        if (had != null) {
+            StringBuilder destroy = new StringBuilder();
+            for (String name : had.sets().keySet()) {
+                if (!want.sets().containsKey(name)) {
+                    destroy.append("destroy ").append(name).append('\n');
+                }
+            }
+            if (destroy.length() > 0) {
+                ipt.ipsets().restore(destroy.toString());
+            }
+        }
+    }
+
+    @Override
+    public String explainDrop(Cluster cluster, TraceEvent drop, int src, int dst, int protocol, int dstPort) {
+        String detail = drop.detail();
+        if (detail == null) {
+            return null;
+        }
+        boolean ingress = detail.contains(" cali-tw-");
+        if (!ingress && !detail.contains(" cali-fw-")) {
+            return null;
+        }
+        FelixModel model = model(cluster);
+        PolicyEvaluator.Pod pod = null;
+        String iface = detail.replaceFirst(".* cali-[tf]w-(\\S+).*", "$1");
+        for (FelixModel.Workload w : model.workloads) {
+            if (iface.equals(w.iface())) {
+                pod = w.pod();
+            }
+        }
+        if (pod == null) {
+            return null;
+        }
+        PolicyType direction = ingress ? PolicyType.Ingress : PolicyType.Egress;
+        List<String> names = new ArrayList<>();
+        for (NetworkPolicy p : model.selecting(pod, direction)) {
+            names.add(p.qualifiedName());
+        }
+        return (ingress ? "ingress" : "egress") + " of " + pod.qualifiedName() + " is isolated by "
+                + String.join(", ", names) + " and no rule allows this connection";
+    }
+
+    /** For tests: the rendered chains of a node as last applied. */
+    Map<String, List<String>> chains(String node) {
+        return new LinkedHashMap<>(applied.get(node).chains());
+    }
+}
