@@ -264,8 +264,9 @@ final class ClusterCommands {
     }
 
     @Command(name = "explain", sortOptions = false,
-            description = {"Explain the NetworkPolicy verdict on a connection: the policies selecting each side,",
-                    "the rule that allows it, or why none does.", "",
+            description = {"Explain the NetworkPolicy verdict on a connection, rule by rule.", "",
+                    "For each side, the policies selecting the pod and the rule that allows the connection, or",
+                    "why none does.",
                     "Egress is judged at the source, ingress at the destination, by the reference evaluator on",
                     "the cluster's policies, pods, labels and node addresses (not by a probe).",
                     "Exit status 0 when allowed, 1 when denied, 2 for bad input."})
