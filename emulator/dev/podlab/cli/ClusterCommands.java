@@ -2,6 +2,7 @@ package dev.podlab.cli;
 
 import dev.podlab.capture.PcapngWriter;
 import dev.podlab.cluster.Cluster;
+import dev.podlab.cluster.Matrix;
 import dev.podlab.cluster.NodeViews;
 import dev.podlab.cluster.Probe;
 import dev.podlab.cluster.RecordingSink;
@@ -11,6 +12,8 @@ import dev.podlab.cluster.model.Topology;
 import dev.podlab.cluster.model.TopologyException;
 import dev.podlab.cluster.yaml.TopologyLoader;
 import dev.podlab.packet.Packet;
+import dev.podlab.policy.ClusterPolicies;
+import dev.podlab.policy.PolicyEvaluator;
 import dev.podlab.sim.Simulator;
 import dev.podlab.trace.JsonWriter;
 import dev.podlab.trace.TraceEvent;
@@ -18,6 +21,9 @@ import dev.podlab.trace.Tracer;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -27,7 +33,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** The commands that build a cluster from topology files: probe, show, lab. */
+/** The commands that build a cluster from topology files: probe, matrix, explain, show, lab. */
 final class ClusterCommands {
     private ClusterCommands() {}
 
@@ -156,6 +162,165 @@ final class ClusterCommands {
         }
     }
 
+    @Command(name = "matrix", sortOptions = false,
+            description = {"Probe every pod from every pod: the truth table, as the Kubernetes netpol e2e tests print it.", "",
+                    "Each cell is a real connection attempt (like probe) from the row's pod to the column's pod IP",
+                    "on --port: '.' connected, 'X' not (refused, timed out, dropped...). Pods in name order, or",
+                    "--pods. --expect compares with a table in the same form (or the --json form) and prints",
+                    "the differing cells. Exit status 0, 1 when --expect differs, 2 for bad input."})
+    static final class MatrixCommand implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Parameters(paramLabel = "TOPOLOGY", arity = "1..*", description = "cluster and Kubernetes YAML files")
+        List<Path> files;
+
+        @Option(names = "--port", defaultValue = "TCP/80", paramLabel = "PROTO/PORT",
+                description = "protocol (TCP, UDP, SCTP) and port to probe (default TCP/80)")
+        String port;
+
+        @Option(names = "--pods", split = ",", paramLabel = "NS/POD", description = "these pods only, in this order")
+        List<String> pods;
+
+        @Option(names = "--timeout", defaultValue = "1s", description = "each probe gives up after this long (default 1s)")
+        String timeout;
+
+        @Option(names = "--json", description = "print {\"port\", \"pods\", \"allowed\": [[...], ...]} (rows clients)")
+        boolean json;
+
+        @Option(names = "--expect", paramLabel = "FILE", description = "compare with this table; differences exit 1")
+        Path expect;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
+            try {
+                Matrix.Port p;
+                long timeoutNs;
+                try {
+                    p = Matrix.Port.parse(port);
+                } catch (IllegalArgumentException e) {
+                    err.println("podlab matrix: --port: " + e.getMessage());
+                    return 2;
+                }
+                try {
+                    timeoutNs = Lab.parseDuration(timeout);
+                } catch (IllegalArgumentException e) {
+                    err.println("podlab matrix: --timeout: " + e.getMessage());
+                    return 2;
+                }
+                Matrix expected = null;
+                if (expect != null) {
+                    String text;
+                    try {
+                        text = Files.readString(expect, StandardCharsets.UTF_8);
+                    } catch (NoSuchFileException e) {
+                        err.println("podlab matrix: --expect: " + expect + ": no such file");
+                        return 2;
+                    } catch (IOException e) {
+                        err.println("podlab matrix: --expect: " + expect + ": " + e.getMessage());
+                        return 2;
+                    }
+                    expected = Matrix.parse(text, expect.toString());
+                }
+                Cluster cluster = build(files, new RecordingSink());
+                for (String w : cluster.warnings()) {
+                    err.println("podlab matrix: warning: " + w);
+                }
+                List<String> names = pods != null && !pods.isEmpty() ? pods
+                        : expected != null ? expected.pods() : Matrix.allPods(cluster);
+                Matrix.checkPods(cluster, names, pods != null && !pods.isEmpty() ? "--pods" : expected != null
+                        ? "--expect: " + expect : "matrix");
+                if (expected != null && !expected.pods().equals(names)) {
+                    err.println("podlab matrix: --expect: " + expect + ": the table names the pods " + expected.pods()
+                            + ", --pods " + names);
+                    return 2;
+                }
+                Matrix observed = Matrix.run(cluster, names, p, timeoutNs);
+                out.println(json ? observed.toJson() : observed.format());
+                if (expected == null) {
+                    return 0;
+                }
+                List<Matrix.Difference> diffs = expected.differences(observed);
+                PrintWriter report = json ? err : out;
+                if (diffs.isEmpty()) {
+                    if (!json) {
+                        out.println("as expected (" + expect + ")");
+                    }
+                    return 0;
+                }
+                report.println(diffs.size() + " of " + names.size() * names.size() + " cells differ from " + expect + ":");
+                for (Matrix.Difference d : diffs) {
+                    report.println(d);
+                }
+                return 1;
+            } catch (TopologyException e) {
+                out.flush();
+                err.println("podlab matrix: " + e.getMessage());
+                return 2;
+            }
+        }
+    }
+
+    @Command(name = "explain", sortOptions = false,
+            description = {"Explain the NetworkPolicy verdict on a connection, rule by rule.", "",
+                    "For each side, the policies selecting the pod and the rule that allows the connection, or",
+                    "why none does.",
+                    "Egress is judged at the source, ingress at the destination, by the reference evaluator on",
+                    "the cluster's policies, pods, labels and node addresses (not by a probe).",
+                    "Exit status 0 when allowed, 1 when denied, 2 for bad input."})
+    static final class ExplainCommand implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Parameters(paramLabel = "TOPOLOGY", arity = "1..*", description = "cluster and Kubernetes YAML files")
+        List<Path> files;
+
+        @Option(names = "--from", required = true, paramLabel = "NS/POD|IP", description = "the client: a pod or an address")
+        String from;
+
+        @Option(names = "--to", required = true, paramLabel = "NS/POD|IP", description = "the server: a pod or an address")
+        String to;
+
+        @Option(names = "--port", paramLabel = "N", description = "destination port (default: the server pod's first port, else 80)")
+        String port;
+
+        @Option(names = "--proto", defaultValue = "tcp", description = "tcp, udp or sctp (default tcp)")
+        String proto;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
+            try {
+                Cluster cluster = build(files, new RecordingSink());
+                for (String w : cluster.warnings()) {
+                    err.println("podlab explain: warning: " + w);
+                }
+                ClusterPolicies state = ClusterPolicies.of(cluster);
+                for (String w : state.warnings()) {
+                    err.println("podlab explain: warning: " + w);
+                }
+                int n = 0;
+                if (port != null) {
+                    n = port.matches("\\d{1,5}") ? Integer.parseInt(port) : -1;
+                    if (n < 1 || n > 65535) {
+                        err.println("podlab explain: --port: Invalid value: \"" + port
+                                + "\": must be between 1 and 65535, inclusive");
+                        return 2;
+                    }
+                }
+                PolicyEvaluator.Explanation e = state.explain(from, to, n, proto);
+                out.println(state.describe(e));
+                return e.allowed() ? 0 : 1;
+            } catch (TopologyException e) {
+                err.println("podlab explain: " + e.getMessage());
+                return 2;
+            }
+        }
+    }
+
     @Command(name = "show", description = {"Print a node's or a pod's state as ip, bridge, iptables-save, conntrack do.", "",
             "VIEW: routes, neigh, fdb, links, addr, bridge, iptables, ipsets, conntrack, counters"})
     static final class ShowCommand implements Callable<Integer> {
@@ -181,7 +346,8 @@ final class ClusterCommands {
     }
 
     @Command(name = "lab", description = {"Run a lab: a topology plus steps, with expectations checked.", "",
-            "Steps: note, probe (with an expected verdict), show, apply, delete, label.",
+            "Steps: note, probe (with an expected verdict), matrix (with an expected truth table), explain,",
+            "show, apply, delete, label.",
             "Exit status 1 when an expectation fails, 2 for a bad lab or topology file."})
     static final class LabCommand implements Callable<Integer> {
         @Spec

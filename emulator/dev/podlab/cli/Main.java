@@ -12,7 +12,8 @@ import picocli.CommandLine.Command;
 /** Entry point of the {@code podlab} command. */
 @Command(name = "podlab", mixinStandardHelpOptions = true, version = "podlab 0.1.0",
         description = "Network lab emulator for Kubernetes pod networking.",
-        subcommands = {DecodeCommand.class, ClusterCommands.ProbeCommand.class, ClusterCommands.ShowCommand.class,
+        subcommands = {DecodeCommand.class, ClusterCommands.ProbeCommand.class,
+                ClusterCommands.MatrixCommand.class, ClusterCommands.ExplainCommand.class, ClusterCommands.ShowCommand.class,
                 ClusterCommands.LabCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

@@ -1,5 +1,6 @@
 package dev.podlab.cluster.lab;
 
+import dev.podlab.cluster.Matrix;
 import dev.podlab.cluster.NodeViews;
 import dev.podlab.cluster.Probe;
 import dev.podlab.cluster.model.Source;
@@ -15,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
@@ -40,6 +42,13 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
  *   - probe: {from: default/busy1, to: default/nginx, port: 80, proto: tcp, timeout: 1s}
  *     expect: connected          # connected | refused | timed out | unreachable | prohibited | dropped
  *     hops: true                 # print the hop-by-hop path (always printed when the expectation fails)
+ *   - matrix: {port: TCP/80, pods: [x/a, x/b], timeout: 1s}  # a probe from every pod to every pod
+ *     expect: |                  # the truth table as podlab matrix prints it (tabs or spaces); optional
+ *       -   x/a x/b
+ *       x/a .   X
+ *       x/b .   .
+ *   - explain: {from: x/b, to: x/a, port: 80, proto: tcp}    # the policies' verdict, in words
+ *     expect: denied             # allowed | denied, or {contains: "no ingress rule matches"}; optional
  *   - show: {target: node1, view: routes}
  *     expect: {contains: "10.244.1.0/24 via 10.244.1.0 dev flannel.1 onlink"}
  *   - apply: |                   # Kubernetes objects, as kubectl apply -f would take them
@@ -55,10 +64,13 @@ public record Lab(Path file, String name, String title, List<String> topology, L
     /** One step; which fields are set depends on {@code kind}. */
     public record Step(String kind, Source source, String text, Probe.Request probe, String expect,
             String expectContains, String expectError, String target, String view, String objectKind, String name,
-            String labelPod, String labelNamespace, Map<String, String> labels, boolean hops) {
+            String labelPod, String labelNamespace, Map<String, String> labels, boolean hops, MatrixStep matrix,
+            ExplainStep explain) {
         String summary() {
             return switch (kind) {
                 case "probe" -> "probe " + probe.from() + " -> " + probe.to();
+                case "matrix" -> "matrix " + matrix.port();
+                case "explain" -> "explain " + explain.from() + " -> " + explain.to();
                 case "show" -> "show " + target + " " + view;
                 case "delete" -> "delete " + objectKind + " " + name;
                 case "label" -> "label " + (labelPod != null ? labelPod : labelNamespace);
@@ -66,6 +78,15 @@ public record Lab(Path file, String name, String title, List<String> topology, L
             };
         }
     }
+
+    /**
+     * A matrix step: the pods (empty: those of the expected table, else every pod), the port, each
+     * probe's timeout, and the expected truth table (null: none, the table is only printed).
+     */
+    public record MatrixStep(List<String> pods, Matrix.Port port, long timeoutNs, Matrix expected) {}
+
+    /** An explain step: as {@code podlab explain --from --to --port --proto} ({@code port} 0: the default). */
+    public record ExplainStep(String from, String to, int port, String proto) {}
 
     /** Reads a lab file; errors are one line naming the file and line. */
     public static Lab load(Path file) {
@@ -136,7 +157,7 @@ public record Lab(Path file, String name, String title, List<String> topology, L
             error = scalar(ex.get("error"));
             expect = scalar(ex.get("verdict"));
         }
-        for (String kind : List.of("note", "probe", "show", "apply", "delete", "label")) {
+        for (String kind : List.of("note", "probe", "matrix", "explain", "show", "apply", "delete", "label")) {
             Node v = m.get(kind);
             if (v == null) {
                 continue;
@@ -144,7 +165,7 @@ public record Lab(Path file, String name, String title, List<String> topology, L
             switch (kind) {
                 case "note", "apply" -> {
                     return new Step(kind, source, scalar(v), null, expect, contains, error, null, null, null, null, null,
-                            null, null, hops);
+                            null, null, hops, null, null);
                 }
                 case "probe" -> {
                     Map<String, Node> p = mapping(file, v, field + ".probe");
@@ -160,7 +181,72 @@ public record Lab(Path file, String name, String title, List<String> topology, L
                                 + "\": supported values: connected, refused, timed out, unreachable, prohibited, dropped");
                     }
                     return new Step(kind, source, null, new Probe.Request(from, to, port, proto, timeout), expect,
-                            contains, error, null, null, null, null, null, null, null, hops);
+                            contains, error, null, null, null, null, null, null, null, hops, null, null);
+                }
+                case "matrix" -> {
+                    Map<String, Node> p = mapping(file, v, field + ".matrix");
+                    Matrix.Port port = Matrix.DEFAULT_PORT;
+                    if (p.containsKey("port")) {
+                        try {
+                            port = Matrix.Port.parse(scalar(p.get("port")));
+                        } catch (IllegalArgumentException ex) {
+                            throw new TopologyException(src(file, p.get("port")), field + ".matrix.port: " + ex.getMessage());
+                        }
+                    }
+                    List<String> pods = new ArrayList<>();
+                    Node podsNode = p.get("pods");
+                    if (podsNode instanceof SequenceNode seq) {
+                        for (Node pn : seq.getValue()) {
+                            pods.add(scalar(pn));
+                        }
+                    } else if (podsNode instanceof ScalarNode) {
+                        pods.addAll(List.of(scalar(podsNode).split("\\s*,\\s*")));
+                    } else if (podsNode != null) {
+                        throw new TopologyException(src(file, podsNode), field + ".matrix.pods: a list of NAMESPACE/POD");
+                    }
+                    long timeout = p.containsKey("timeout") ? duration(file, p.get("timeout"), field + ".matrix.timeout")
+                            : 1_000_000_000L;
+                    Matrix expected = null;
+                    if (e instanceof ScalarNode en) {
+                        // the table as printed: parsed as written (expect was lower-cased above)
+                        int first = en.getStartMark().getLine() + (en.getScalarStyle() == DumperOptions.ScalarStyle.LITERAL
+                                || en.getScalarStyle() == DumperOptions.ScalarStyle.FOLDED ? 2 : 1);
+                        expected = Matrix.parse(en.getValue(), file, first);
+                        if (!pods.isEmpty() && !pods.equals(expected.pods())) {
+                            throw new TopologyException(src(file, e), field + ".expect: the table names the pods "
+                                    + expected.pods() + ", matrix.pods " + pods);
+                        }
+                    } else if (e != null) {
+                        throw new TopologyException(src(file, e), field
+                                + ".expect: the truth table as podlab matrix prints it (expect: |)");
+                    }
+                    return new Step(kind, source, null, null, null, null, error, null, null, null, null, null, null,
+                            null, hops, new MatrixStep(pods, port, timeout, expected), null);
+                }
+                case "explain" -> {
+                    Map<String, Node> p = mapping(file, v, field + ".explain");
+                    String from = required(file, p, v, field + ".explain.from");
+                    String to = required(file, p, v, field + ".explain.to");
+                    int port = 0;
+                    if (p.containsKey("port")) {
+                        String ps = scalar(p.get("port"));
+                        port = ps != null && ps.matches("\\d{1,5}") ? Integer.parseInt(ps) : -1;
+                        if (port < 1 || port > 65535) {
+                            throw new TopologyException(src(file, p.get("port")), field + ".explain.port: Invalid value: \""
+                                    + ps + "\": must be between 1 and 65535, inclusive");
+                        }
+                    }
+                    String proto = p.containsKey("proto") ? scalar(p.get("proto")) : "tcp";
+                    if (!List.of("tcp", "udp", "sctp").contains(String.valueOf(proto).toLowerCase(Locale.ROOT))) {
+                        throw new TopologyException(src(file, p.get("proto")), field + ".explain.proto: Unsupported value: \""
+                                + proto + "\": supported values: tcp, udp, sctp");
+                    }
+                    if (expect != null && !List.of("allowed", "denied").contains(expect)) {
+                        throw new TopologyException(src(file, e), field + ".expect: Unsupported value: \"" + expect
+                                + "\": supported values: allowed, denied (or {contains: TEXT})");
+                    }
+                    return new Step(kind, source, null, null, expect, contains, error, null, null, null, null, null, null,
+                            null, hops, null, new ExplainStep(from, to, port, proto));
                 }
                 case "show" -> {
                     Map<String, Node> p = mapping(file, v, field + ".show");
@@ -170,13 +256,14 @@ public record Lab(Path file, String name, String title, List<String> topology, L
                                 + "\": supported values: " + String.join(", ", NodeViews.VIEWS));
                     }
                     return new Step(kind, source, null, null, expect, contains, error,
-                            required(file, p, v, field + ".show.target"), view, null, null, null, null, null, hops);
+                            required(file, p, v, field + ".show.target"), view, null, null, null, null, null, hops, null,
+                            null);
                 }
                 case "delete" -> {
                     Map<String, Node> p = mapping(file, v, field + ".delete");
                     return new Step(kind, source, null, null, expect, contains, error, null, null,
                             required(file, p, v, field + ".delete.kind"), required(file, p, v, field + ".delete.name"),
-                            null, null, null, hops);
+                            null, null, null, hops, null, null);
                 }
                 case "label" -> {
                     Map<String, Node> p = mapping(file, v, field + ".label");
@@ -199,12 +286,13 @@ public record Lab(Path file, String name, String title, List<String> topology, L
                         throw new TopologyException(src(file, v), field + ".label: one of pod or namespace is required");
                     }
                     return new Step(kind, source, null, null, expect, contains, error, null, null, null, null, pod, ns,
-                            labels, hops);
+                            labels, hops, null, null);
                 }
                 default -> throw new IllegalStateException(kind);
             }
         }
-        throw new TopologyException(source, field + ": a step is one of note, probe, show, apply, delete, label");
+        throw new TopologyException(source, field
+                + ": a step is one of note, probe, matrix, explain, show, apply, delete, label");
     }
 
     /** {@code 1s}, {@code 500ms}, {@code 2m}; a bare number is seconds. */

@@ -1,6 +1,7 @@
 package dev.podlab.cluster.lab;
 
 import dev.podlab.cluster.Cluster;
+import dev.podlab.cluster.Matrix;
 import dev.podlab.cluster.NodeViews;
 import dev.podlab.cluster.Probe;
 import dev.podlab.cluster.RecordingSink;
@@ -12,6 +13,8 @@ import dev.podlab.cluster.model.Topology;
 import dev.podlab.cluster.model.TopologyException;
 import dev.podlab.cluster.yaml.LoadedObjects;
 import dev.podlab.cluster.yaml.TopologyLoader;
+import dev.podlab.policy.ClusterPolicies;
+import dev.podlab.policy.PolicyEvaluator;
 import dev.podlab.sim.Simulator;
 import dev.podlab.trace.TraceEvent;
 import dev.podlab.trace.Tracer;
@@ -101,6 +104,51 @@ public final class LabRunner {
                 out.println("       " + r.reason());
                 if (showHops || step.hops() || !ok) {
                     hops(r.hops());
+                }
+                return ok ? 0 : 1;
+            }
+            case "matrix" -> {
+                Lab.MatrixStep m = step.matrix();
+                Matrix expected = m.expected();
+                List<String> pods = !m.pods().isEmpty() ? m.pods() : expected != null ? expected.pods() : Matrix.allPods(cluster);
+                Matrix observed = Matrix.run(cluster, pods, m.port(), m.timeoutNs());
+                List<Matrix.Difference> diffs = expected == null ? List.of() : expected.differences(observed);
+                out.println(prefix(n) + "matrix " + m.port() + ", " + pods.size() + " pods" + (expected == null ? ""
+                        : diffs.isEmpty() ? "  " + paint("32", "PASS") : "  " + paint("31", "FAIL") + " (" + diffs.size()
+                        + " of " + pods.size() * pods.size() + " cells differ)"));
+                if (diffs.isEmpty()) {
+                    grid(observed);
+                    return 0;
+                }
+                out.println("       expected:");
+                grid(expected);
+                out.println("       observed:");
+                grid(observed);
+                out.println("       differences:");
+                for (Matrix.Difference d : diffs) {
+                    out.println("         " + paint("31", d.toString()));
+                }
+                return 1;
+            }
+            case "explain" -> {
+                Lab.ExplainStep x = step.explain();
+                ClusterPolicies state = ClusterPolicies.of(cluster);
+                for (String w : state.warnings()) {
+                    out.println("       " + paint("33", "warning: ") + w);
+                }
+                PolicyEvaluator.Explanation e = state.explain(x.from(), x.to(), x.port(), x.proto());
+                String text = state.describe(e);
+                String verdict = e.allowed() ? "allowed" : "denied";
+                boolean ok = (step.expect() == null || step.expect().equals(verdict))
+                        && (step.expectContains() == null || text.contains(step.expectContains()));
+                boolean checked = step.expect() != null || step.expectContains() != null;
+                out.println(prefix(n) + "explain " + x.from() + " -> " + x.to() + " " + e.protocol() + "/" + e.port() + ": "
+                        + verdict + (!checked ? "" : ok ? "  " + paint("32", "PASS") : "  " + paint("31", "FAIL")
+                        + (step.expect() != null ? " (expected " + step.expect() + ")" : "")
+                        + (step.expectContains() != null ? " (expected to contain \"" + step.expectContains() + "\")" : "")));
+                // the first line (the verdict) is the step's line above
+                for (String line : text.substring(text.indexOf('\n') + 1).split("\n")) {
+                    out.println("     " + line);
                 }
                 return ok ? 0 : 1;
             }
@@ -202,6 +250,12 @@ public final class LabRunner {
                     + "  " + e.step().name() + "  " + (e.verdict() == dev.podlab.trace.Verdict.DROP
                     ? paint("31", "DROP " + e.reason().kernelName().replace("SKB_DROP_REASON_", "")) + " " : "")
                     + (e.detail() == null ? "" : e.detail()));
+        }
+    }
+
+    private void grid(Matrix m) {
+        for (String line : m.format().split("\n")) {
+            out.println("         " + line);
         }
     }
 
