@@ -2,13 +2,10 @@ package dev.podlab.policy.felix;
 
 import dev.podlab.cluster.Cluster;
 import dev.podlab.cluster.ClusterNode;
-import dev.podlab.cluster.ClusterPod;
 import dev.podlab.cluster.PolicyEnforcer;
 import dev.podlab.cluster.model.NamespaceSpec;
-import dev.podlab.cluster.model.NetworkPolicySpec;
-import dev.podlab.cluster.model.TopologyException;
 import dev.podlab.netfilter.Iptables;
-import dev.podlab.policy.NetworkPolicies;
+import dev.podlab.policy.ClusterPolicies;
 import dev.podlab.policy.NetworkPolicy;
 import dev.podlab.policy.PolicyEvaluator;
 import dev.podlab.policy.PolicyType;
@@ -55,30 +52,18 @@ public final class FelixEnforcer implements PolicyEnforcer {
 
     /** Felix's view of the cluster: workloads with their interfaces, namespace labels, admitted policies. */
     static FelixModel model(Cluster cluster) {
+        ClusterPolicies state = ClusterPolicies.of(cluster);
         List<FelixModel.Workload> workloads = new ArrayList<>();
-        for (ClusterPod p : cluster.pods()) {
-            workloads.add(new FelixModel.Workload(pod(p), cluster.cni().hostInterface(p)));
+        for (PolicyEvaluator.Pod p : state.pods()) {
+            workloads.add(new FelixModel.Workload(p, cluster.cni().hostInterface(cluster.pod(p.qualifiedName()))));
         }
         Map<String, Map<String, String>> labels = new HashMap<>();
-        for (NamespaceSpec ns : cluster.namespaces().values()) {
+        for (NamespaceSpec ns : state.namespaces()) {
             Map<String, String> l = new HashMap<>(ns.labels());
             l.put(PolicyEvaluator.NAMESPACE_NAME_LABEL, ns.name());
             labels.put(ns.name(), l);
         }
-        List<NetworkPolicy> policies = new ArrayList<>();
-        for (NetworkPolicySpec spec : cluster.networkPolicies()) {
-            try {
-                policies.add(NetworkPolicies.parse(spec));
-            } catch (TopologyException e) {
-                // Admission refused it already; a policy that slipped past is not programmed.
-            }
-        }
-        return new FelixModel(workloads, labels, policies);
-    }
-
-    static PolicyEvaluator.Pod pod(ClusterPod p) {
-        return new PolicyEvaluator.Pod(p.spec().namespace(), p.spec().name(), p.labels(), p.ip(), p.node().name(),
-                p.spec().ports());
+        return new FelixModel(workloads, labels, state.policies());
     }
 
     private void sync(Cluster cluster) {
