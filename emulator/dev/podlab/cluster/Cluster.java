@@ -76,6 +76,8 @@ public final class Cluster {
     private final List<String> warnings = new ArrayList<>();
     /** The CNI's NetworkPolicy enforcer, null when it has none; told of changes once started. */
     private PolicyEnforcer enforcer;
+    /** Set once built: later changes come from a lab or a user, and are reported as they happen. */
+    private boolean started;
 
     private Cluster(Topology topology, Tracer tracer, Simulator sim) {
         this.topology = topology;
@@ -106,6 +108,7 @@ public final class Cluster {
         }
         c.syncServices();
         c.startPolicyEnforcer();
+        c.started = true;
         return c;
     }
 
@@ -490,6 +493,10 @@ public final class Cluster {
     public void applyNetworkPolicy(NetworkPolicySpec spec) {
         policies.removeIf(p -> p.namespace().equals(spec.namespace()) && p.name().equals(spec.name()));
         policies.add(spec);
+        if (started && enforcer == null) {
+            warn(spec.source(), "NetworkPolicy " + spec.namespace() + "/" + spec.name() + " is admitted; the CNI \""
+                    + cni.name() + "\" enforces no NetworkPolicy, so it has no effect");
+        }
         policyChanged(PolicyEnforcer.Change.Kind.POLICY_APPLIED, spec.namespace(), spec.name());
     }
 

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.StringJoiner;
 import java.util.TreeMap;
 
@@ -34,6 +35,7 @@ public final class NetworkPolicies {
     public static NetworkPolicy parse(NetworkPolicySpec spec) {
         Reader r = new Reader(spec);
         NetworkPolicy policy = r.policy();
+        r.strict();
         if (!r.errors.isEmpty()) {
             List<String> errors = List.copyOf(new LinkedHashSet<>(r.errors));
             String joined = errors.size() == 1 ? errors.get(0) : "[" + String.join(", ", errors) + "]";
@@ -49,6 +51,7 @@ public final class NetworkPolicies {
     public static List<String> validate(NetworkPolicySpec spec) {
         Reader r = new Reader(spec);
         r.policy();
+        r.strict();
         return List.copyOf(new LinkedHashSet<>(r.errors));
     }
 
@@ -63,8 +66,35 @@ public final class NetworkPolicies {
             this.object = "NetworkPolicy " + spec.namespace() + "/" + spec.name();
         }
 
+        /** Fields the API's types do not have, by path, in document order (strict decoding). */
+        private final List<String> unknown = new ArrayList<>();
+
+        /**
+         * Strict decoding, which {@code kubectl apply} asks of the API server: a field the type does
+         * not have (a typo such as {@code Ingress:}) refuses the object before validation, naming
+         * every unknown field as {@code sigs.k8s.io/json} does.
+         */
+        void strict() {
+            if (!unknown.isEmpty()) {
+                StringJoiner j = new StringJoiner(", ");
+                unknown.forEach(f -> j.add("unknown field \"" + f + "\""));
+                throw new TopologyException(spec.source(), object + ": strict decoding error: " + j);
+            }
+        }
+
+        /** A mapping whose keys must be among {@code known}; others are noted for {@link #strict}. */
+        private Map<String, Object> fields(Object value, String path, Set<String> known) {
+            Map<String, Object> m = map(value, path);
+            for (String key : m.keySet()) {
+                if (!known.contains(key)) {
+                    unknown.add(path + "." + key);
+                }
+            }
+            return m;
+        }
+
         NetworkPolicy policy() {
-            Map<String, Object> s = spec.spec() == null ? Map.of() : spec.spec();
+            Map<String, Object> s = fields(spec.spec(), "spec", Set.of("podSelector", "ingress", "egress", "policyTypes"));
             LabelSelector podSelector = selector(s.get("podSelector"), "spec.podSelector");
             List<Rule> ingress = rules(s.get("ingress"), "spec.ingress", "from");
             List<Rule> egress = rules(s.get("egress"), "spec.egress", "to");
@@ -100,7 +130,7 @@ public final class NetworkPolicies {
             List<Object> list = list(value, path);
             for (int i = 0; i < list.size(); i++) {
                 String rulePath = path + "[" + i + "]";
-                Map<String, Object> m = map(list.get(i), rulePath);
+                Map<String, Object> m = fields(list.get(i), rulePath, Set.of(peersKey, "ports"));
                 List<PolicyPort> ports = new ArrayList<>();
                 List<Object> portList = list(m.get("ports"), rulePath + ".ports");
                 for (int p = 0; p < portList.size(); p++) {
@@ -124,7 +154,7 @@ public final class NetworkPolicies {
 
         /** {@code ValidateNetworkPolicyPort}, after {@code SetDefaults_NetworkPolicyPort} (protocol TCP). */
         private PolicyPort port(Object value, String path) {
-            Map<String, Object> m = map(value, path);
+            Map<String, Object> m = fields(value, path, Set.of("protocol", "port", "endPort"));
             int before = errors.size();
             Object proto = m.get("protocol");
             Protocol protocol = Protocol.TCP;
@@ -175,7 +205,7 @@ public final class NetworkPolicies {
 
         /** {@code ValidateNetworkPolicyPeer}. */
         private Peer peer(Object value, String path) {
-            Map<String, Object> m = map(value, path);
+            Map<String, Object> m = fields(value, path, Set.of("podSelector", "namespaceSelector", "ipBlock"));
             int before = errors.size();
             LabelSelector pods = m.get("podSelector") == null ? null : selector(m.get("podSelector"), path + ".podSelector");
             LabelSelector namespaces = m.get("namespaceSelector") == null ? null
@@ -196,7 +226,7 @@ public final class NetworkPolicies {
          * strict validation: host bits and leading zeros allowed), each except a CIDR and a strict subset.
          */
         private IpBlock ipBlock(Object value, String path) {
-            Map<String, Object> m = map(value, path);
+            Map<String, Object> m = fields(value, path, Set.of("cidr", "except"));
             String text = m.get("cidr") == null ? "" : string(m.get("cidr"), path + ".cidr");
             List<String> except = strings(m.get("except"), path + ".except");
             if (text.isEmpty()) {
@@ -242,7 +272,7 @@ public final class NetworkPolicies {
             if (value == null) {
                 return LabelSelector.EVERYTHING;
             }
-            Map<String, Object> m = map(value, path);
+            Map<String, Object> m = fields(value, path, Set.of("matchLabels", "matchExpressions"));
             Map<String, String> labels = new TreeMap<>();
             String labelsPath = path + ".matchLabels";
             Map<String, Object> rawLabels = m.get("matchLabels") == null ? Map.of() : map(m.get("matchLabels"), labelsPath);
@@ -260,7 +290,7 @@ public final class NetworkPolicies {
             List<Object> expressions = list(m.get("matchExpressions"), path + ".matchExpressions");
             for (int i = 0; i < expressions.size(); i++) {
                 String ePath = path + ".matchExpressions[" + i + "]";
-                Map<String, Object> e = map(expressions.get(i), ePath);
+                Map<String, Object> e = fields(expressions.get(i), ePath, Set.of("key", "operator", "values"));
                 String key = e.get("key") == null ? "" : string(e.get("key"), ePath + ".key");
                 String op = e.get("operator") == null ? "" : string(e.get("operator"), ePath + ".operator");
                 List<String> values = strings(e.get("values"), ePath + ".values");

@@ -65,8 +65,13 @@ public final class LabRunner {
         int n = 0;
         for (Lab.Step step : lab.steps()) {
             n++;
+            int warned = cluster.warnings().size();
             try {
                 failures += step(cluster, recorder, step, n);
+                // What the cluster said while the step ran (a policy its CNI does not enforce).
+                for (String w : cluster.warnings().subList(warned, cluster.warnings().size())) {
+                    out.println("       " + paint("33", "warning: ") + w);
+                }
             } catch (TopologyException | IllegalArgumentException | IllegalStateException e) {
                 if (step.expectError() != null && e.getMessage() != null && e.getMessage().contains(step.expectError())) {
                     out.println(prefix(n) + step.summary() + "\n       " + paint("36", "error (expected): ") + e.getMessage());
@@ -183,6 +188,9 @@ public final class LabRunner {
                 }
                 cluster.syncServices();
                 out.println(prefix(n) + "apply: " + describe(objs));
+                for (String w : objs.warnings()) {
+                    out.println("       " + paint("33", "warning: ") + w);
+                }
                 if (!objs.refused().isEmpty()) {
                     // kubectl apply -f: the valid objects are in; the first refusal is the step's error.
                     throw new IllegalArgumentException(objs.refused().get(0));

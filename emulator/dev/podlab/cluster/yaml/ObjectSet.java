@@ -73,6 +73,14 @@ final class ObjectSet {
         }
     }
 
+    /** The kinds the API server serves in the built-in group-versions podlab reads (Kubernetes 1.33). */
+    private static final Map<String, Set<String>> SERVED_KINDS = Map.of(
+            "v1", Set.of("Binding", "ComponentStatus", "ConfigMap", "Endpoints", "Event", "LimitRange", "Namespace",
+                    "Node", "PersistentVolume", "PersistentVolumeClaim", "Pod", "PodTemplate",
+                    "ReplicationController", "ResourceQuota", "Secret", "Service", "ServiceAccount"),
+            "apps/v1", Set.of("ControllerRevision", "DaemonSet", "Deployment", "ReplicaSet", "StatefulSet"),
+            "networking.k8s.io/v1", Set.of("Ingress", "IngressClass", "IPAddress", "NetworkPolicy", "ServiceCIDR"));
+
     /** Where an object names its namespace, checked once every Namespace object is known. */
     private record NamespaceRef(String namespace, ObjectMeta meta) {
     }
@@ -127,8 +135,13 @@ final class ObjectSet {
         }
         Kind k = Kind.named(kind);
         if (k == null || !k.apiVersion.equals(apiVersion)) {
-            if (k != null && k.isRemovedVersion(apiVersion)) {
-                throw new TopologyException(root.source("apiVersion"), "no matches for kind " + ApiValidation.quote(kind)
+            Set<String> served = SERVED_KINDS.get(apiVersion);
+            if (k != null && k.isRemovedVersion(apiVersion) || served != null && !served.contains(kind)) {
+                // kubectl's REST mapping finds no such kind in a built-in group-version: a typo
+                // ("NetworPolicy") or a kind that moved; not one of the kinds podlab leaves out.
+                boolean typo = k == null || !k.isRemovedVersion(apiVersion);
+                throw new TopologyException(root.source(typo ? "kind" : "apiVersion"), "no matches for kind "
+                        + ApiValidation.quote(kind)
                         + " in version " + ApiValidation.quote(apiVersion));
             }
             String group = group(apiVersion);
