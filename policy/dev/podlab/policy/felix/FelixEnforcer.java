@@ -57,13 +57,7 @@ public final class FelixEnforcer implements PolicyEnforcer {
         for (PolicyEvaluator.Pod p : state.pods()) {
             workloads.add(new FelixModel.Workload(p, cluster.cni().hostInterface(cluster.pod(p.qualifiedName()))));
         }
-        Map<String, Map<String, String>> labels = new HashMap<>();
-        for (NamespaceSpec ns : state.namespaces()) {
-            Map<String, String> l = new HashMap<>(ns.labels());
-            l.put(PolicyEvaluator.NAMESPACE_NAME_LABEL, ns.name());
-            labels.put(ns.name(), l);
-        }
-        return new FelixModel(workloads, labels, state.policies());
+        return new FelixModel(workloads, state.namespaces(), state.policies());
     }
 
     private void sync(Cluster cluster) {
@@ -186,6 +180,21 @@ public final class FelixEnforcer implements PolicyEnforcer {
         }
         return (ingress ? "ingress" : "egress") + " of " + pod.qualifiedName() + " is isolated by "
                 + String.join(", ", names) + " and no rule allows this connection";
+    }
+
+    /**
+     * Programs one node's filter table and ipsets from scratch as Felix does for these workloads
+     * and policies: for benchmarks and tests that need Felix's rules without a cluster.
+     *
+     * @param ifaces the host-side interface of each pod, by {@code namespace/name}
+     */
+    public static void program(Iptables ipt, String node, List<PolicyEvaluator.Pod> pods, Map<String, String> ifaces,
+            List<NamespaceSpec> namespaces, List<NetworkPolicy> policies, boolean indexed) {
+        List<FelixModel.Workload> workloads = new ArrayList<>();
+        for (PolicyEvaluator.Pod p : pods) {
+            workloads.add(new FelixModel.Workload(p, ifaces.get(p.qualifiedName())));
+        }
+        apply(ipt, null, new FelixRenderer(new FelixModel(workloads, namespaces, policies), indexed).render(node));
     }
 
     /** For tests: the rendered chains of a node as last applied. */

@@ -1,6 +1,7 @@
 package dev.podlab.policy.felix;
 
 import dev.podlab.cluster.model.ContainerPort;
+import dev.podlab.cluster.model.NamespaceSpec;
 import dev.podlab.policy.NetworkPolicy;
 import dev.podlab.policy.PolicyEvaluator;
 import dev.podlab.policy.PolicyType;
@@ -23,9 +24,15 @@ final class FelixModel {
     final Map<String, Map<String, String>> namespaceLabels;
     final List<NetworkPolicy> policies;
 
-    FelixModel(List<Workload> workloads, Map<String, Map<String, String>> namespaceLabels, List<NetworkPolicy> policies) {
+    FelixModel(List<Workload> workloads, List<NamespaceSpec> namespaces, List<NetworkPolicy> policies) {
         this.workloads = List.copyOf(workloads);
-        this.namespaceLabels = Map.copyOf(namespaceLabels);
+        Map<String, Map<String, String>> labels = new HashMap<>();
+        for (NamespaceSpec ns : namespaces) {
+            Map<String, String> l = new HashMap<>(ns.labels());
+            l.put(PolicyEvaluator.NAMESPACE_NAME_LABEL, ns.name());
+            labels.put(ns.name(), Map.copyOf(l));
+        }
+        this.namespaceLabels = Map.copyOf(labels);
         List<NetworkPolicy> sorted = new ArrayList<>(policies);
         sorted.sort(Comparator.comparing(NetworkPolicy::namespace).thenComparing(NetworkPolicy::name));
         this.policies = List.copyOf(sorted);
