@@ -186,6 +186,19 @@ public final class PolicyIndex {
         return peerSets.size();
     }
 
+    /**
+     * The peer sets, one line each ({@code ipset {selectors}: members x references}), sorted: for
+     * tests comparing an index updated step by step with one built from scratch.
+     */
+    String dumpPeerSets() {
+        List<String> lines = new ArrayList<>();
+        for (PeerSet set : peerSets.values()) {
+            lines.add(set + " x" + set.references);
+        }
+        lines.sort(null);
+        return String.join("\n", lines);
+    }
+
     // ------------------------------------------------------------------ namespaces
 
     /** Adds or relabels a namespace; {@code kubernetes.io/metadata.name} is added as the control plane does. */

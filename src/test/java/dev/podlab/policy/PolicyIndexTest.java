@@ -371,6 +371,11 @@ class PolicyIndexTest {
         removePolicy("default", "a");
         assertThat(index.peerSetCount()).isEqualTo(2);
         assertThat(allowed(CLIENT, WEB, TCP, 80)).isTrue();
+        // The set b still uses is still kept up to date.
+        pod(relabel(OTHER, Map.of("role", "frontend")));
+        assertThat(allowed(OTHER, WEB, TCP, 80)).isTrue();
+        pod(relabel(CLIENT, Map.of()));
+        assertThat(allowed(CLIENT, WEB, TCP, 80)).isFalse();
         removePolicy("default", "b");
         removePolicy("prod", "c");
         assertThat(index.peerSetCount()).isZero();
