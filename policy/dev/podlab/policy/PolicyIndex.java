@@ -10,8 +10,9 @@ import java.util.Map;
 
 /**
  * The indexed NetworkPolicy engine: the verdict of {@link PolicyEvaluator} on the first packet of
- * a connection, looked up in time that does not grow with the number of policies in the cluster,
- * and kept up to date one pod, namespace or policy at a time (no recompilation of the whole).
+ * a connection, looked up in time that grows with the rules applying to the pod, protocol and
+ * port at hand, not with the policies of the cluster, and kept up to date one pod, namespace or
+ * policy at a time (no recompilation of the whole).
  * The evaluator is the specification; this class is checked against it on random clusters.
  *
  * <h2>Data layout</h2>
@@ -47,10 +48,12 @@ import java.util.Map;
  *
  * <h2>Update costs</h2>
  * With {@code P} the policies of the pod's namespace, {@code S} the peer sets that can hold it
- * (those scoped to its namespace plus those with a namespace selector), {@code R} the clauses of
- * the policies selecting it:
+ * (those scoped to its namespace plus those with a namespace selector), {@code R} the clauses
+ * (port entries) of the policies selecting it:
  * <ul>
- * <li>{@link #upsertPod}, {@link #removePod}: O(P + S + R log R): that pod's memberships only.
+ * <li>{@link #upsertPod}, {@link #removePod}: O(P + S) selector matches for that pod's
+ *     memberships, and its two tables rebuilt, O(R²) at worst for overlapping port ranges (R is
+ *     small: the rules of the few policies selecting one pod). Other pods are not touched.
  * <li>{@link #upsertNamespace}, {@link #removeNamespace}: each namespace-selector set is tested
  *     on the old and new labels; only sets whose verdict flips are updated, for the namespace's
  *     pods only.
