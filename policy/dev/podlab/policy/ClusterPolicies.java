@@ -38,8 +38,7 @@ public final class ClusterPolicies {
             if (p.ip() == 0) {
                 continue; // not attached: no address for a policy to see
             }
-            pods.put(p.name(), new PolicyEvaluator.Pod(p.spec().namespace(), p.spec().name(), p.labels(), p.ip(),
-                    p.node().name(), p.spec().ports()));
+            pods.put(p.name(), podOf(p));
         }
         for (ClusterNode n : cluster.nodes()) {
             List<Integer> addresses = new ArrayList<>();
@@ -59,6 +58,12 @@ public final class ClusterPolicies {
             }
         }
         this.evaluator = new PolicyEvaluator(namespaces, List.copyOf(pods.values()), nodes, policies);
+    }
+
+    /** A cluster pod as policies see it: its current labels, IP, node and container ports. */
+    public static PolicyEvaluator.Pod podOf(ClusterPod p) {
+        return new PolicyEvaluator.Pod(p.spec().namespace(), p.spec().name(), p.labels(), p.ip(), p.node().name(),
+                p.spec().ports());
     }
 
     /** The cluster's policy state now. */

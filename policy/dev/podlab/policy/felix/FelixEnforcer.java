@@ -5,7 +5,11 @@ import dev.podlab.cluster.ClusterNode;
 import dev.podlab.cluster.PolicyEnforcer;
 import dev.podlab.cluster.model.NamespaceSpec;
 import dev.podlab.netfilter.Iptables;
+import dev.podlab.cluster.ClusterPod;
+import dev.podlab.cluster.model.NetworkPolicySpec;
 import dev.podlab.policy.ClusterPolicies;
+import dev.podlab.policy.NetworkPolicies;
+import dev.podlab.policy.PolicyIndex;
 import dev.podlab.policy.NetworkPolicy;
 import dev.podlab.policy.PolicyEvaluator;
 import dev.podlab.policy.PolicyType;
@@ -33,6 +37,8 @@ import java.util.TreeSet;
 public final class FelixEnforcer implements PolicyEnforcer {
     private final Map<String, FelixRenderer.NodeRules> applied = new HashMap<>();
     private boolean indexed;
+    /** The indexed engine's state (one per cluster: every node's program reads it), else null. */
+    private PolicyIndex index;
 
     @Override
     public String name() {
@@ -42,12 +48,69 @@ public final class FelixEnforcer implements PolicyEnforcer {
     @Override
     public void start(Cluster cluster) {
         indexed = "indexed".equals(cluster.topology().cluster().policyEngine());
+        if (indexed) {
+            ClusterPolicies state = ClusterPolicies.of(cluster);
+            index = new PolicyIndex(state.nodes());
+            state.namespaces().forEach(index::upsertNamespace);
+            state.pods().forEach(index::upsertPod);
+            state.policies().forEach(index::upsertPolicy);
+            for (ClusterNode node : cluster.nodes()) {
+                pin(node.netfilter().iptables(), index);
+            }
+        }
         sync(cluster);
     }
 
+    /**
+     * With the iptables engine every change re-renders and applies the difference. With the
+     * indexed engine the index is updated for just the changed object, and the chains are
+     * re-rendered only when an endpoint comes or goes (the dispatch chains name interfaces).
+     */
     @Override
     public void changed(Cluster cluster, Change change) {
-        sync(cluster);
+        if (!indexed) {
+            sync(cluster);
+            return;
+        }
+        switch (change.kind()) {
+            case POD_ADDED, POD_LABELS -> {
+                ClusterPod p = cluster.pod(change.namespace() + "/" + change.name());
+                index.upsertPod(ClusterPolicies.podOf(p));
+                if (change.kind() == Change.Kind.POD_ADDED) {
+                    sync(cluster);
+                }
+            }
+            case POD_DELETED -> {
+                index.removePod(change.namespace(), change.name());
+                sync(cluster);
+            }
+            case NAMESPACE -> {
+                NamespaceSpec ns = cluster.namespaces().get(change.name());
+                if (ns == null) {
+                    index.removeNamespace(change.name());
+                } else {
+                    index.upsertNamespace(ns);
+                }
+            }
+            case POLICY_APPLIED -> {
+                for (NetworkPolicySpec spec : cluster.networkPolicies()) {
+                    if (spec.namespace().equals(change.namespace()) && spec.name().equals(change.name())) {
+                        index.upsertPolicy(NetworkPolicies.parse(spec));
+                    }
+                }
+            }
+            case POLICY_DELETED -> index.removePolicy(change.namespace(), change.name());
+        }
+    }
+
+    /**
+     * Pins the indexed classifier where the endpoint chains' {@code -m bpf} rules look for it:
+     * ingress judged at the destination pod, egress at the source, on the packet as FORWARD sees
+     * it (after DNAT).
+     */
+    public static void pin(Iptables ipt, PolicyIndex index) {
+        ipt.bpf().pin(FelixRenderer.BPF_INGRESS, c -> index.ingressAllowed(c.src(), c.dst(), c.protocol(), c.dstPort()));
+        ipt.bpf().pin(FelixRenderer.BPF_EGRESS, c -> index.egressAllowed(c.src(), c.dst(), c.protocol(), c.dstPort()));
     }
 
     /** Felix's view of the cluster: workloads with their interfaces, namespace labels, admitted policies. */

@@ -28,7 +28,8 @@ import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.Yaml;
 
 /**
- * {@link PolicyIndex} against {@link PolicyEvaluator} on random clusters: 2 to 4 namespaces and a
+ * {@link PolicyIndex}, and Felix's chains walked by the emulated iptables, against
+ * {@link PolicyEvaluator} on random clusters: 2 to 4 namespaces and a
  * few pods labelled from a small vocabulary (so selectors hit and miss), container ports with
  * shared names and protocols, two nodes, and random valid policies written as YAML specs and read
  * by {@link NetworkPolicies#parse} (so missing and empty lists, and policyTypes defaulting, are
@@ -199,6 +200,102 @@ class PolicyIndexPropertyTest {
             assertThat(index.dumpPeerSets()).as("peer sets, incremental vs fresh index %s\n%s", after, cluster)
                     .isEqualTo(fresh.dumpPeerSets());
         }
+    }
+
+    /**
+     * Felix's chains, walked by the emulated iptables as the kernel walks them, against the
+     * evaluator: every node is programmed as Felix programs it (iptables engine), and a first
+     * packet (conntrack NEW) is run through the hooks it crosses: at the source pod's node
+     * FORWARD from its {@code cali} interface (egress), at the destination pod's node FORWARD to
+     * its interface (ingress), or OUTPUT when the source is that node's own address (not
+     * policed). A pod talking to itself never leaves its namespace and is not asked.
+     */
+    @Property(tries = 150, seed = "4242", shrinking = ShrinkingMode.FULL)
+    void felixChainsAgreeWithTheEvaluator(@ForAll("clusters") Drafts drafts) {
+        Cluster cluster = drafts.build();
+        PolicyEvaluator evaluator = cluster.evaluator();
+        Map<String, String> ifaces = new java.util.HashMap<>();
+        Map<Integer, Pod> byIp = new java.util.HashMap<>();
+        for (Pod p : cluster.pods.values()) {
+            ifaces.put(p.qualifiedName(), "cali" + p.name());
+            byIp.put(p.ip(), p);
+        }
+        Map<String, dev.podlab.netfilter.Iptables> nodes = new java.util.HashMap<>();
+        for (Node n : NODES) {
+            dev.podlab.netfilter.Iptables ipt = new dev.podlab.netfilter.Iptables();
+            dev.podlab.policy.felix.FelixEnforcer.program(ipt, n.name(), List.copyOf(cluster.pods.values()), ifaces,
+                    List.copyOf(cluster.namespaces.values()), List.copyOf(cluster.policies.values()), false);
+            nodes.put(n.name(), ipt);
+        }
+        io.netty.buffer.ByteBufAllocator alloc = io.netty.buffer.UnpooledByteBufAllocator.DEFAULT;
+        dev.podlab.packet.Frames frames = new dev.podlab.packet.Frames(alloc);
+        dev.podlab.netfilter.PacketContext ctx = new dev.podlab.netfilter.PacketContext();
+        for (int src : sources(cluster)) {
+            for (int dst : cluster.podAddresses) {
+                Pod from = byIp.get(src);
+                Pod to = byIp.get(dst);
+                if (to == null || from == to) {
+                    continue; // no pod at dst any more, or a pod to itself
+                }
+                for (Protocol protocol : Protocol.values()) {
+                    for (int port : PORTS) {
+                        io.netty.buffer.ByteBuf frame = frame(frames, src, dst, protocol.number(), port);
+                        boolean want = evaluator.explain(evaluator.endpoint(src), evaluator.endpoint(dst), protocol, port)
+                                .allowed();
+                        boolean got = throughChains(nodes, ctx, frame, from, to, src, ifaces);
+                        frame.release();
+                        if (got != want) {
+                            throw new AssertionError("Felix chains: " + Cidr.formatAddress(src) + " -> "
+                                    + Cidr.formatAddress(dst) + " " + protocol + "/" + port + ": chains say "
+                                    + pass(got) + "; evaluator says\n" + evaluator.explain(evaluator.endpoint(src),
+                                    evaluator.endpoint(dst), protocol, port) + "\n" + cluster);
+                        }
+                    }
+                }
+                io.netty.buffer.ByteBuf ping = frame(frames, src, dst, ICMP, 0);
+                boolean want = evaluator.explain(evaluator.endpoint(src), evaluator.endpoint(dst), null, 0).allowed();
+                boolean got = throughChains(nodes, ctx, ping, from, to, src, ifaces);
+                ping.release();
+                assertThat(got).as("ICMP %s -> %s\n%s", Cidr.formatAddress(src), Cidr.formatAddress(dst), cluster)
+                        .isEqualTo(want);
+            }
+        }
+    }
+
+    private static io.netty.buffer.ByteBuf frame(dev.podlab.packet.Frames frames, int src, int dst, int protocol, int port) {
+        dev.podlab.packet.Ipv4Spec ip = new dev.podlab.packet.Ipv4Spec().addresses(src, dst);
+        return switch (protocol) {
+            case 6 -> frames.tcp(ip, new dev.podlab.packet.TcpSpec().ports(40000, port).flags(dev.podlab.packet.Tcp.SYN)
+                    .window(64240), null);
+            case 17 -> frames.udp(ip, 40000, port, null);
+            case 132 -> frames.sctpInit(ip, 40000, port, 1, 65536, 10, 10, 1, null);
+            default -> frames.ping(ip, 7, 1, 0);
+        };
+    }
+
+    /** The packet through the FORWARD (or OUTPUT) hooks it crosses; true when every one accepts. */
+    private static boolean throughChains(Map<String, dev.podlab.netfilter.Iptables> nodes,
+            dev.podlab.netfilter.PacketContext ctx, io.netty.buffer.ByteBuf frame, Pod from, Pod to, int src,
+            Map<String, String> ifaces) {
+        String toIf = ifaces.get(to.qualifiedName());
+        Node toNode = NODES.stream().filter(n -> n.name().equals(to.node())).findFirst().orElseThrow();
+        if (from == null && toNode.addresses().contains(src)) {
+            return hook(nodes.get(to.node()), ctx, frame, dev.podlab.net.Hook.OUTPUT, "", toIf);
+        }
+        if (from != null && from.node().equals(to.node())) {
+            return hook(nodes.get(to.node()), ctx, frame, dev.podlab.net.Hook.FORWARD, ifaces.get(from.qualifiedName()), toIf);
+        }
+        boolean egress = from == null
+                || hook(nodes.get(from.node()), ctx, frame, dev.podlab.net.Hook.FORWARD, ifaces.get(from.qualifiedName()),
+                        "flannel.1");
+        return egress && hook(nodes.get(to.node()), ctx, frame, dev.podlab.net.Hook.FORWARD, "flannel.1", toIf);
+    }
+
+    private static boolean hook(dev.podlab.netfilter.Iptables ipt, dev.podlab.netfilter.PacketContext ctx,
+            io.netty.buffer.ByteBuf frame, dev.podlab.net.Hook hook, String in, String out) {
+        ctx.packet(frame, frame.readerIndex() + 14).interfaces(in, in.isEmpty() ? 0 : 2, out, 3)
+                .conntrack(dev.podlab.netfilter.Ct.STATE_NEW, false, 0).mark(0).resetResults();
+        return ipt.run(dev.podlab.netfilter.TableId.FILTER, hook, ctx) == dev.podlab.netfilter.NfVerdict.ACCEPT;
     }
 
     /** Every connection of the grid, index vs evaluator, side by side. */

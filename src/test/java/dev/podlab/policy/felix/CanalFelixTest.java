@@ -307,4 +307,23 @@ class CanalFelixTest {
                 .contains("the CNI \"flannel\" enforces no NetworkPolicy"));
         assertThat(lab.verdict("default/busy2", "default/nginx", 80)).isEqualTo("connected");
     }
+
+    @Test
+    void theIndexedEngineClassifiesThroughOneBpfRuleAndFollowsChanges() {
+        Lab lab = new Lab(CLUSTER.replace("  cni:\n", "  networkPolicy: {engine: indexed}\n  cni:\n"));
+        lab.apply(ACCESS_NGINX);
+        String nginxIf = lab.cluster.cni().hostInterface(lab.cluster.pod("default/nginx"));
+        String save = lab.show("node1", "iptables");
+        assertThat(save).contains("-A cali-tw-" + nginxIf + " ")
+                .contains("-m bpf --object-pinned /sys/fs/bpf/podlab/felix/ingress -j MARK --set-xmark 0x10000/0x10000")
+                .doesNotContain("cali-pi-").doesNotContain("cali40s:");
+        assertThat(lab.verdict("default/busy1", "default/nginx", 80)).isEqualTo("dropped");
+        lab.cluster.labelPod("default/busy1", "access", "true");
+        assertThat(lab.verdict("default/busy1", "default/nginx", 80)).isEqualTo("connected");
+        assertThat(lab.verdict("default/busy2", "default/nginx", 80)).isEqualTo("dropped");
+        assertThat(lab.cluster.deleteNetworkPolicy("default", "access-nginx")).isTrue();
+        assertThat(lab.verdict("default/busy2", "default/nginx", 80)).isEqualTo("connected");
+        // The chains did not change with the policies: only the index did.
+        assertThat(lab.show("node1", "iptables")).isEqualTo(save);
+    }
 }

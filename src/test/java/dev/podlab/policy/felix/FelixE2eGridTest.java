@@ -62,7 +62,7 @@ class FelixE2eGridTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"iptables"})
+    @ValueSource(strings = {"iptables", "indexed"})
     void defaultDenyIngress(String engine) throws Exception {
         // "should support a 'default-deny-ingress' policy": nothing reaches x.
         check(engine, """
@@ -76,7 +76,7 @@ class FelixE2eGridTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"iptables"})
+    @ValueSource(strings = {"iptables", "indexed"})
     void defaultDenyEgress(String engine) throws Exception {
         // "should enforce policy to allow ingress traffic ... default-deny-all egress": x reaches nothing.
         check(engine, """
@@ -90,7 +90,7 @@ class FelixE2eGridTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"iptables"})
+    @ValueSource(strings = {"iptables", "indexed"})
     void namespaceSelectorWithMatchExpressions(String engine) throws Exception {
         // "should enforce policy based on NamespaceSelector with MatchExpressions": x/a only from ns y.
         check(engine, """
@@ -107,7 +107,7 @@ class FelixE2eGridTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"iptables"})
+    @ValueSource(strings = {"iptables", "indexed"})
     void podSelectorAndNamespaceSelectorInOnePeerAreAnded(String engine) throws Exception {
         // "should enforce policy based on PodSelector and NamespaceSelector": only y/b, not y/*, not */b.
         check(engine, """
@@ -124,7 +124,7 @@ class FelixE2eGridTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"iptables"})
+    @ValueSource(strings = {"iptables", "indexed"})
     void separatePeersAreOred(String engine) throws Exception {
         // "should enforce policy based on Multiple PodSelectors and NamespaceSelectors" (OR form):
         // x/a from namespace y, or from pods b of its own namespace.
@@ -142,7 +142,7 @@ class FelixE2eGridTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"iptables"})
+    @ValueSource(strings = {"iptables", "indexed"})
     void portSpecificRulesOnEachPort(String engine) throws Exception {
         // "should enforce policy based on Ports": x/a accepts port 81 from ns y; 80 from nobody.
         String policy = """
@@ -160,7 +160,7 @@ class FelixE2eGridTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"iptables"})
+    @ValueSource(strings = {"iptables", "indexed"})
     void namedPortAndUdp(String engine) throws Exception {
         // "should allow ingress access from namespace on one named port": serve-81-udp on every pod of x.
         String policy = """
@@ -178,7 +178,7 @@ class FelixE2eGridTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"iptables"})
+    @ValueSource(strings = {"iptables", "indexed"})
     void egressAllowListToOneNamespace(String engine) throws Exception {
         // x/a may only talk to pods in z; replies of its connections come back through conntrack.
         check(engine, """
@@ -194,7 +194,7 @@ class FelixE2eGridTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"iptables"})
+    @ValueSource(strings = {"iptables", "indexed"})
     void podSelectorPeerOnlySeesThePolicysNamespace(String engine) throws Exception {
         // "should enforce policy to allow traffic only from a pod in a different namespace based on
         // PodSelector and NamespaceSelector" counterpart: podSelector alone is x's b only.
