@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
         description = "Network lab emulator for Kubernetes pod networking.",
         subcommands = {DecodeCommand.class, ClusterCommands.ProbeCommand.class,
                 ClusterCommands.MatrixCommand.class, ClusterCommands.ExplainCommand.class, ClusterCommands.ShowCommand.class,
-                ClusterCommands.LabCommand.class, CommandLine.HelpCommand.class})
+                ClusterCommands.LabCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

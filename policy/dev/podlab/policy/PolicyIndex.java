@@ -34,7 +34,8 @@ import java.util.Map;
  *     name (egress: resolved on the destination pod per packet).
  * <li>Per distinct selector peer: a {@link PeerSet}, the IPs of the pods it selects, shared by
  *     every rule of every policy with the same selectors (reference counted).
- * <li>Per rule: one {@link IpBlockTrie} for its ipBlock peers (excepts as negative entries).
+ * <li>Per rule: one {@link IpBlockTrie} for its ipBlock peers; a pod's table merges the tries of
+ *     all rules that meet in one port segment into one (see {@link PortTable}).
  * <li>Reverse indexes for updates: namespace to pod ids and to policy ids ({@link BitSet}s),
  *     namespace to the podSelector-only peer sets scoped to it, the list of peer sets with a
  *     namespace selector.
@@ -343,6 +344,59 @@ public final class PolicyIndex {
 
     // ------------------------------------------------------------------ policies
 
+    /** Set during {@link #upsertPolicies}: pods whose tables wait for the end of the load. */
+    private boolean bulk;
+    private final BitSet dirty = new BitSet();
+
+    /**
+     * Adds or replaces many policies at once (a full load, or a resync): as {@link #upsertPolicy}
+     * for each, except that every affected pod's policy lists and tables are rebuilt once at the
+     * end instead of after each policy. Loading {@code P} policies that all select the same pods
+     * then costs O(P log P) per pod rather than O(P^2).
+     */
+    public void upsertPolicies(java.util.Collection<NetworkPolicy> all) {
+        bulk = true;
+        try {
+            for (NetworkPolicy p : all) {
+                upsertPolicy(p);
+            }
+        } finally {
+            bulk = false;
+            for (int p = dirty.nextSetBit(0); p >= 0; p = dirty.nextSetBit(p + 1)) {
+                PodEntry pod = pods[p];
+                if (pod != null) {
+                    memberships(pod, p);
+                    compile(pod);
+                }
+            }
+            dirty.clear();
+        }
+    }
+
+    /** A pod's ingress and egress policy ids, from the selections of its namespace's policies. */
+    private void memberships(PodEntry pod, int podId) {
+        BitSet nsPolicies = policiesByNamespace.get(pod.pod.namespace());
+        int[] in = new int[nsPolicies == null ? 0 : nsPolicies.cardinality()];
+        int[] out = new int[in.length];
+        int ni = 0;
+        int no = 0;
+        if (nsPolicies != null) {
+            for (int id = nsPolicies.nextSetBit(0); id >= 0; id = nsPolicies.nextSetBit(id + 1)) {
+                PolicyEntry e = policies[id];
+                if (e != null && e.selected.get(podId)) {
+                    if (e.policy.isolatesIngress()) {
+                        in[ni++] = id;
+                    }
+                    if (e.policy.isolatesEgress()) {
+                        out[no++] = id;
+                    }
+                }
+            }
+        }
+        pod.ingressPolicies = ni == 0 ? NO_IDS : Arrays.copyOf(in, ni);
+        pod.egressPolicies = no == 0 ? NO_IDS : Arrays.copyOf(out, no);
+    }
+
     /** Adds a policy, or replaces the one with its namespace and name. */
     public void upsertPolicy(NetworkPolicy policy) {
         String key = policy.qualifiedName();
@@ -378,7 +432,10 @@ public final class PolicyIndex {
         if (old != null) {
             affected.or(old.selected);
         }
-        for (int p = affected.nextSetBit(0); p >= 0; p = affected.nextSetBit(p + 1)) {
+        if (bulk) {
+            dirty.or(affected);
+        }
+        for (int p = bulk ? -1 : affected.nextSetBit(0); p >= 0; p = affected.nextSetBit(p + 1)) {
             PodEntry pod = pods[p];
             boolean selects = entry.selected.get(p);
             pod.ingressPolicies = withId(pod.ingressPolicies, id, selects && policy.isolatesIngress());
@@ -439,9 +496,8 @@ public final class PolicyIndex {
                         }
                     }
                 }
-                for (int from = 0; from < blocks.size(); from += IpBlockTrie.MAX_BLOCKS) {
-                    matchers.add(new IpBlockTrie(blocks.subList(from,
-                            Math.min(blocks.size(), from + IpBlockTrie.MAX_BLOCKS))));
+                if (!blocks.isEmpty()) {
+                    matchers.add(new IpBlockTrie(blocks));
                 }
                 peers = matchers.toArray(new PeerMatcher[0]);
             }

@@ -98,20 +98,38 @@ final class PortTable {
         clauses = count;
     }
 
-    /** The matchers without duplicates (by identity, in first-seen order); ALL alone if present. */
+    /**
+     * The matchers without duplicates (by identity, in first-seen order), ALL alone if present,
+     * and every ipBlock trie among them merged into one: a lookup then costs one trie walk
+     * however many rules of however many policies name ipBlocks for this port.
+     */
     private static PeerMatcher[] distinct(List<PeerMatcher> matchers) {
+        java.util.Set<PeerMatcher> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         List<PeerMatcher> out = new ArrayList<>();
+        List<IpBlock> blocks = new ArrayList<>();
+        int tries = 0;
         for (PeerMatcher m : matchers) {
             if (m == PeerMatcher.ALL) {
                 return new PeerMatcher[] {PeerMatcher.ALL};
             }
-            boolean seen = false;
-            for (PeerMatcher o : out) {
-                seen |= o == m;
+            if (!seen.add(m)) {
+                continue;
             }
-            if (!seen) {
+            if (m instanceof IpBlockTrie t) {
+                blocks.addAll(t.blocks());
+                tries++;
+            } else {
                 out.add(m);
             }
+        }
+        if (tries == 1) {
+            for (PeerMatcher m : seen) {
+                if (m instanceof IpBlockTrie t) {
+                    out.add(t);
+                }
+            }
+        } else if (tries > 1) {
+            out.add(new IpBlockTrie(blocks));
         }
         return out.isEmpty() ? NONE : out.toArray(NONE);
     }

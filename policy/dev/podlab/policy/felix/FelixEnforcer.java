@@ -53,7 +53,7 @@ public final class FelixEnforcer implements PolicyEnforcer {
             index = new PolicyIndex(state.nodes());
             state.namespaces().forEach(index::upsertNamespace);
             state.pods().forEach(index::upsertPod);
-            state.policies().forEach(index::upsertPolicy);
+            index.upsertPolicies(state.policies());
             for (ClusterNode node : cluster.nodes()) {
                 pin(node.netfilter().iptables(), index);
             }

@@ -143,7 +143,7 @@ class PolicyIndexPropertyTest {
                     List.copyOf(policies.values()));
         }
 
-        /** A fresh index; policies first or last, to cover both orders of filling. */
+        /** A fresh index; policies first one by one, or last in one bulk load, to cover both. */
         PolicyIndex index(boolean policiesFirst) {
             PolicyIndex index = new PolicyIndex(NODES);
             if (policiesFirst) {
@@ -152,7 +152,7 @@ class PolicyIndexPropertyTest {
             namespaces.values().forEach(index::upsertNamespace);
             pods.values().forEach(index::upsertPod);
             if (!policiesFirst) {
-                policies.values().forEach(index::upsertPolicy);
+                index.upsertPolicies(policies.values()); // the bulk load
             }
             return index;
         }
