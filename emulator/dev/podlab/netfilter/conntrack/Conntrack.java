@@ -384,6 +384,26 @@ public final class Conntrack {
         return h != null && table.remove(h.ct);
     }
 
+    /**
+     * {@code conntrack -D} with {@code --orig-src}, {@code --orig-dst}, {@code --reply-src} and
+     * {@code --reply-dst} {@code address} in turn: deletes every entry either of whose tuples has
+     * the address at either end (what Felix does for the IP of an endpoint that went away).
+     *
+     * @return how many entries were deleted
+     */
+    public int deleteAddress(int address, long nowNs) {
+        int n = 0;
+        for (ConntrackEntry e : table.entries(nowNs)) {
+            Tuple o = e.original();
+            Tuple r = e.reply();
+            if ((o.src() == address || o.dst() == address || r.src() == address || r.dst() == address)
+                    && table.remove(e)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
     /** {@code conntrack -F}: deletes every entry; returns how many. */
     public int flush() {
         return table.flush();

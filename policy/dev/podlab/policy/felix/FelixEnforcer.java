@@ -32,13 +32,15 @@ import java.util.TreeSet;
  * <p>Existing connections: a policy change does not touch conntrack, so a connection that was
  * allowed keeps flowing through the {@code RELATED,ESTABLISHED} accept at the top of every
  * endpoint chain; only new connections see the new rules. That is what a Calico node does (Felix
- * removes conntrack entries only for the IPs of deleted endpoints, which this emulation does too).
+ * removes conntrack entries only for the IPs of deleted endpoints, and so does this class).
  */
 public final class FelixEnforcer implements PolicyEnforcer {
     private final Map<String, FelixRenderer.NodeRules> applied = new HashMap<>();
     private boolean indexed;
     /** The indexed engine's state (one per cluster: every node's program reads it), else null. */
     private PolicyIndex index;
+    /** Each endpoint's IP as last programmed, to clean conntrack when it goes away. */
+    private final Map<String, Integer> endpointIps = new HashMap<>();
 
     @Override
     public String name() {
@@ -68,6 +70,9 @@ public final class FelixEnforcer implements PolicyEnforcer {
      */
     @Override
     public void changed(Cluster cluster, Change change) {
+        if (change.kind() == Change.Kind.POD_DELETED) {
+            forgetEndpoint(cluster, change.namespace() + "/" + change.name());
+        }
         if (!indexed) {
             sync(cluster);
             return;
@@ -123,8 +128,25 @@ public final class FelixEnforcer implements PolicyEnforcer {
         return new FelixModel(workloads, state.namespaces(), state.policies());
     }
 
+    /**
+     * An endpoint went away: its IP's conntrack entries are deleted on every node, as Felix's
+     * conntrack manager does, so a later pod reusing the address starts clean.
+     */
+    private void forgetEndpoint(Cluster cluster, String pod) {
+        Integer ip = endpointIps.remove(pod);
+        if (ip != null) {
+            for (ClusterNode node : cluster.nodes()) {
+                node.netfilter().conntrack().deleteAddress(ip, cluster.sim().now());
+            }
+        }
+    }
+
     private void sync(Cluster cluster) {
-        FelixRenderer renderer = new FelixRenderer(model(cluster), indexed);
+        FelixModel model = model(cluster);
+        for (FelixModel.Workload w : model.workloads) {
+            endpointIps.put(w.pod().qualifiedName(), w.pod().ip());
+        }
+        FelixRenderer renderer = new FelixRenderer(model, indexed);
         for (ClusterNode node : cluster.nodes()) {
             FelixRenderer.NodeRules want = renderer.render(node.name());
             FelixRenderer.NodeRules had = applied.get(node.name());

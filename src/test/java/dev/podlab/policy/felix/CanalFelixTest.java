@@ -326,4 +326,35 @@ class CanalFelixTest {
         // The chains did not change with the policies: only the index did.
         assertThat(lab.show("node1", "iptables")).isEqualTo(save);
     }
+
+    @Test
+    void anEstablishedConnectionOutlivesANewDenyAndANewOneDoesNot() {
+        Lab lab = new Lab(CLUSTER);
+        ClusterPod busy2 = lab.cluster.pod("default/busy2");
+        ClusterPod nginx = lab.cluster.pod("default/nginx");
+        byte[] get = "GET / HTTP/1.1\r\nHost: nginx\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+        dev.podlab.apps.TcpClient client = new dev.podlab.apps.TcpClient(busy2.netns(), nginx.ip(), 80, 2_000_000_000L, get);
+        // Up to the handshake: the connection is in conntrack, the request not yet across.
+        for (int i = 0; i < 100_000 && client.outcome() == null; i++) {
+            lab.cluster.sim().step();
+        }
+        assertThat(client.outcome().verdict()).isEqualTo(dev.podlab.apps.Outcome.Verdict.CONNECTED);
+        lab.apply(DEFAULT_DENY);
+        lab.cluster.sim().runUntil(lab.cluster.sim().now() + 1_000_000_000L);
+        // RELATED,ESTABLISHED is accepted before any policy: the response comes back whole.
+        assertThat(client.endOfStream()).isTrue();
+        assertThat(new String(client.response(), StandardCharsets.US_ASCII)).startsWith("HTTP/1.1 200 OK");
+        assertThat(lab.verdict("default/busy2", "default/nginx", 80)).isEqualTo("dropped");
+    }
+
+    @Test
+    void aDeletedPodsConntrackEntriesGoWithIt() {
+        Lab lab = new Lab(CLUSTER);
+        assertThat(lab.verdict("default/busy2", "default/nginx", 80)).isEqualTo("connected");
+        String ip = Ipv4Address.toString(lab.cluster.pod("default/nginx").ip());
+        assertThat(lab.show("node1", "conntrack")).contains("dst=" + ip);
+        assertThat(lab.cluster.deletePod("default/nginx")).isTrue();
+        assertThat(lab.show("node1", "conntrack")).doesNotContain("dst=" + ip);
+        assertThat(lab.show("node2", "conntrack")).doesNotContain("dst=" + ip);
+    }
 }
