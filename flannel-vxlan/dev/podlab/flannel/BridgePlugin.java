@@ -1,7 +1,5 @@
 package dev.podlab.flannel;
 
-import dev.podlab.net.NetDevice;
-import dev.podlab.net.Veth;
 
 import dev.podlab.cluster.ClusterPod;
 import dev.podlab.cluster.model.TopologyException;
@@ -38,15 +36,13 @@ import java.security.NoSuchAlgorithmException;
  * <p>The real plugin names the host end {@code veth} + 8 random hex digits; podlab derives them
  * from the pod's name (SHA-1 of {@code namespace/name}) so that every run names them alike.
  */
-final class BridgePlugin implements PodPlugin {
+final class BridgePlugin extends PodPlugin {
     static final String BRIDGE = "cni0";
 
     private final NetNamespace node;
     private final int mtu;
     private final String flannelNetwork;
-    private final HostLocalIpam ipam;
     private Bridge cni0;
-    private final java.util.Map<String, String> hostNames = new java.util.HashMap<>();
 
     /**
      * @param node           the node's root namespace
@@ -55,10 +51,10 @@ final class BridgePlugin implements PodPlugin {
      * @param flannelNetwork {@code FLANNEL_NETWORK} ({@code 10.244.0.0/16})
      */
     BridgePlugin(NetNamespace node, int subnet, int prefix, int mtu, String flannelNetwork) {
+        super(subnet, prefix);
         this.node = node;
         this.mtu = mtu;
         this.flannelNetwork = flannelNetwork;
-        this.ipam = new HostLocalIpam(subnet, prefix);
     }
 
     /** The node's {@code cni0}, or null before the first pod. */
@@ -66,23 +62,10 @@ final class BridgePlugin implements PodPlugin {
         return cni0;
     }
 
-    /**
-     * {@code cmdDel} for {@code pod}: its veth pair goes (deleting the host end deletes both), and
-     * host-local releases its address.
-     */
-    @Override
-    public void del(ClusterPod pod) {
-        NetDevice eth0 = pod.netns().device("eth0");
-        if (eth0 instanceof Veth v) {
-            v.delete();
-        }
-        hostNames.remove(pod.name());
-        ipam.release(pod.ip());
-    }
 
     /** {@code cmdAdd} for {@code pod}: its interface, address and routes; returns the address. */
     @Override
-    public int add(ClusterPod pod) {
+    int add(ClusterPod pod) {
         NetNamespace podNs = pod.netns();
         setUpBridge();
 
@@ -118,10 +101,6 @@ final class BridgePlugin implements PodPlugin {
         return address;
     }
 
-    @Override
-    public String hostInterface(ClusterPod pod) {
-        return hostNames.get(pod.name());
-    }
 
     /** setupBridge / ensureBridge: {@code cni0} with the configured MTU, up. */
     private void setUpBridge() {

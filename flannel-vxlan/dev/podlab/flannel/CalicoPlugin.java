@@ -4,12 +4,8 @@ import static dev.podlab.flannel.BridgePlugin.ip;
 
 import dev.podlab.cluster.ClusterPod;
 import dev.podlab.cluster.model.TopologyException;
-import dev.podlab.net.NetDevice;
 import dev.podlab.net.NetNamespace;
-import dev.podlab.net.Veth;
 import dev.podlab.packet.Ipv4Address;
-import java.util.HashMap;
-import java.util.Map;
 
 /**
  * The {@code calico} CNI plugin as canal configures it on one node: {@code host-local} IPAM on the
@@ -32,20 +28,18 @@ import java.util.Map;
  * <p>Not emulated: {@code route_localnet} and {@code neigh.proxy_delay} (the emulated proxy ARP
  * answers at once, which is what {@code proxy_delay=0} asks for).
  */
-final class CalicoPlugin implements PodPlugin {
+final class CalicoPlugin extends PodPlugin {
     /** The fixed MAC of every host-side {@code cali} interface. */
     static final String HOST_MAC = "ee:ee:ee:ee:ee:ee";
     static final String GATEWAY = "169.254.1.1";
 
     private final NetNamespace node;
     private final int mtu;
-    private final HostLocalIpam ipam;
-    private final Map<String, String> hostNames = new HashMap<>();
 
     CalicoPlugin(NetNamespace node, int podCidr, int prefix, int mtu) {
+        super(podCidr, prefix);
         this.node = node;
         this.mtu = mtu;
-        this.ipam = new HostLocalIpam(podCidr, prefix);
     }
 
     /** {@code VethNameForWorkload}: {@code cali} + 11 hex digits of SHA-1({@code namespace.pod}). */
@@ -59,7 +53,7 @@ final class CalicoPlugin implements PodPlugin {
     }
 
     @Override
-    public int add(ClusterPod pod) {
+    int add(ClusterPod pod) {
         NetNamespace podNs = pod.netns();
         String hostVeth = vethName(pod.spec().namespace(), pod.spec().name());
         int address = ipam.allocate();
@@ -85,18 +79,5 @@ final class CalicoPlugin implements PodPlugin {
         return address;
     }
 
-    @Override
-    public void del(ClusterPod pod) {
-        NetDevice eth0 = pod.netns().device("eth0");
-        if (eth0 instanceof Veth v) {
-            v.delete();
-        }
-        hostNames.remove(pod.name());
-        ipam.release(pod.ip());
-    }
 
-    @Override
-    public String hostInterface(ClusterPod pod) {
-        return hostNames.get(pod.name());
-    }
 }
