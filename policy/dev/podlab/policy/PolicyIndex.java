@@ -80,6 +80,9 @@ public final class PolicyIndex {
         int[] egressPolicies = NO_IDS;
         PortTable ingress;
         PortTable egress;
+        /** The shared tables' keys, null when the pod has no table in that direction. */
+        TableKey ingressKey;
+        TableKey egressKey;
 
         PodEntry(PolicyEvaluator.Pod pod, ContainerPorts ports, IntHashSet ownNode) {
             this.pod = pod;
@@ -313,6 +316,7 @@ public final class PolicyIndex {
 
     /** Takes a pod out of every index but its id: address, namespace, peer sets, policy selections. */
     private void detach(int id) {
+        releaseTables(pods[id]);
         PolicyEvaluator.Pod pod = pods[id].pod;
         String ns = pod.namespace();
         for (PeerSet set : candidateSets(ns)) {
@@ -574,10 +578,124 @@ public final class PolicyIndex {
 
     // ------------------------------------------------------------------ per-pod tables
 
-    /** Rebuilds a pod's two tables from the policies selecting it. */
+    /**
+     * What a pod's table depends on: the direction, the compiled policies selecting it (by
+     * identity: an upserted policy is a new entry) and, for ingress, its container ports (named
+     * ports resolve on them). Pods with equal keys — the replicas of an app — share one table, so
+     * the index holds one per distinct key, not one per pod: less memory, fewer cache misses per
+     * lookup, and one build for all replicas.
+     */
+    private static final class TableKey {
+        final PolicyType direction;
+        final PolicyEntry[] entries;
+        final int[] ports;
+        final int hash;
+
+        TableKey(PolicyType direction, PolicyEntry[] entries, int[] ports) {
+            this.direction = direction;
+            this.entries = entries;
+            this.ports = ports;
+            int h = direction.hashCode();
+            for (PolicyEntry e : entries) {
+                h = h * 31 + System.identityHashCode(e);
+            }
+            this.hash = h * 31 + Arrays.hashCode(ports);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            if (!(o instanceof TableKey k) || k.hash != hash || k.direction != direction
+                    || k.entries.length != entries.length || !Arrays.equals(k.ports, ports)) {
+                return false;
+            }
+            for (int i = 0; i < entries.length; i++) {
+                if (k.entries[i] != entries[i]) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        @Override
+        public int hashCode() {
+            return hash;
+        }
+    }
+
+    /** A table and how many pod sides use it. */
+    private static final class SharedTable {
+        final PortTable table;
+        int users;
+
+        SharedTable(PortTable table) {
+            this.table = table;
+        }
+    }
+
+    private final Map<TableKey, SharedTable> tables = new HashMap<>();
+
+    /** Rebuilds a pod's two tables from the policies selecting it (or shares equal ones). */
     private void compile(PodEntry pod) {
-        pod.ingress = table(pod, pod.ingressPolicies, PolicyType.Ingress);
-        pod.egress = table(pod, pod.egressPolicies, PolicyType.Egress);
+        TableKey in = key(pod, pod.ingressPolicies, PolicyType.Ingress);
+        TableKey out = key(pod, pod.egressPolicies, PolicyType.Egress);
+        PortTable ingress = acquireTable(in, pod);
+        PortTable egress = acquireTable(out, pod);
+        releaseTables(pod);
+        pod.ingressKey = in;
+        pod.egressKey = out;
+        pod.ingress = ingress;
+        pod.egress = egress;
+    }
+
+    private TableKey key(PodEntry pod, int[] policyIds, PolicyType direction) {
+        if (policyIds.length == 0) {
+            return null;
+        }
+        PolicyEntry[] entries = new PolicyEntry[policyIds.length];
+        for (int i = 0; i < entries.length; i++) {
+            entries[i] = policies[policyIds[i]];
+        }
+        int[] ports = NO_IDS;
+        if (direction == PolicyType.Ingress) {
+            ContainerPorts cp = pod.ports;
+            int n = cp.nameIds.length;
+            ports = new int[3 * n];
+            System.arraycopy(cp.nameIds, 0, ports, 0, n);
+            System.arraycopy(cp.slots, 0, ports, n, n);
+            System.arraycopy(cp.numbers, 0, ports, 2 * n, n);
+        }
+        return new TableKey(direction, entries, ports);
+    }
+
+    private PortTable acquireTable(TableKey key, PodEntry pod) {
+        if (key == null) {
+            return null;
+        }
+        SharedTable shared = tables.get(key);
+        if (shared == null) {
+            shared = new SharedTable(table(pod, key.direction == PolicyType.Ingress ? pod.ingressPolicies
+                    : pod.egressPolicies, key.direction));
+            tables.put(key, shared);
+        }
+        shared.users++;
+        return shared.table;
+    }
+
+    /** Lets go of a pod's tables; a table no pod uses any more is dropped. */
+    private void releaseTables(PodEntry pod) {
+        for (TableKey key : new TableKey[] {pod.ingressKey, pod.egressKey}) {
+            SharedTable shared = key == null ? null : tables.get(key);
+            if (shared != null && --shared.users == 0) {
+                tables.remove(key);
+            }
+        }
+        pod.ingressKey = null;
+        pod.egressKey = null;
+    }
+
+    /** Distinct tables held (tests: replicas share). */
+    int tableCount() {
+        return tables.size();
     }
 
     /** Null when no policy isolates the pod in that direction; a table that allows nothing when none has rules. */

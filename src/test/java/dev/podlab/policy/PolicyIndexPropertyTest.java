@@ -199,6 +199,9 @@ class PolicyIndexPropertyTest {
                     .isEqualTo(verdicts(cluster, fresh));
             assertThat(index.dumpPeerSets()).as("peer sets, incremental vs fresh index %s\n%s", after, cluster)
                     .isEqualTo(fresh.dumpPeerSets());
+            // Shared tables are counted: none leaks when the last pod using one lets go of it.
+            assertThat(index.tableCount()).as("shared tables, incremental vs fresh index %s\n%s", after, cluster)
+                    .isEqualTo(fresh.tableCount());
         }
     }
 
