@@ -31,7 +31,8 @@ import java.util.Map;
  * <li>Per pod and direction: the ids of the policies of its namespace that select it and isolate
  *     it in that direction (sorted {@code int[]}), and a {@link PortTable} compiled from their
  *     rules with this pod's named ports resolved (ingress: the pod is the destination) or kept by
- *     name (egress: resolved on the destination pod per packet).
+ *     name (egress: resolved on the destination pod per packet). Pods whose tables would be
+ *     equal (same compiled policies; for ingress the same container ports) share one, counted.
  * <li>Per distinct selector peer: a {@link PeerSet}, the IPs of the pods it selects, shared by
  *     every rule of every policy with the same selectors (reference counted).
  * <li>Per rule: one {@link IpBlockTrie} for its ipBlock peers; a pod's table merges the tries of
