@@ -163,8 +163,17 @@ public record Lab(Path file, String name, String title, List<String> topology, L
                 continue;
             }
             switch (kind) {
-                case "note", "apply" -> {
+                case "note" -> {
                     return new Step(kind, source, scalar(v), null, expect, contains, error, null, null, null, null, null,
+                            null, null, hops, null, null);
+                }
+                case "apply" -> {
+                    // Where the objects' first line is in the lab file: a block scalar (| or >)
+                    // starts on the line after its indicator. Errors in them then name lab lines.
+                    boolean block = v instanceof ScalarNode sn && (sn.getScalarStyle() == DumperOptions.ScalarStyle.LITERAL
+                            || sn.getScalarStyle() == DumperOptions.ScalarStyle.FOLDED);
+                    Source text = new Source(source.file(), v.getStartMark().getLine() + (block ? 2 : 1));
+                    return new Step(kind, text, scalar(v), null, expect, contains, error, null, null, null, null, null,
                             null, null, hops, null, null);
                 }
                 case "probe" -> {

@@ -172,8 +172,9 @@ public final class LabRunner {
                 return 0;
             }
             case "apply" -> {
-                LoadedObjects objs = TopologyLoader.objects(step.text(), step.source().toString(),
-                        cluster.namespaces().keySet());
+                // Padded to its place in the lab file, so every error names a line of the lab file.
+                LoadedObjects objs = TopologyLoader.objects("\n".repeat(Math.max(0, step.source().line() - 1))
+                        + step.text(), step.source().file(), cluster.namespaces().keySet());
                 for (NamespaceSpec ns : objs.namespaces()) {
                     cluster.applyNamespace(ns);
                 }
