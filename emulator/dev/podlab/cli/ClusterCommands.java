@@ -289,6 +289,9 @@ final class ClusterCommands {
         @Option(names = "--proto", defaultValue = "tcp", description = "tcp, udp or sctp (default tcp)")
         String proto;
 
+        @Option(names = "--json", description = "one JSON object: allowed, from, to, protocol, port, egress, ingress")
+        boolean json;
+
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
@@ -312,7 +315,7 @@ final class ClusterCommands {
                     }
                 }
                 PolicyEvaluator.Explanation e = state.explain(from, to, n, proto);
-                out.println(state.describe(e));
+                out.println(json ? state.json(e) : state.describe(e));
                 return e.allowed() ? 0 : 1;
             } catch (TopologyException e) {
                 err.println("podlab explain: " + e.getMessage());

@@ -162,4 +162,55 @@ public final class ClusterPolicies {
     public String describe(Explanation e) {
         return new ExplanationText(this).format(e);
     }
+
+    /**
+     * The explanation as one JSON object, for scripts: {@code {"allowed", "from", "fromAddress",
+     * "to", "toAddress", "protocol", "port", "egress", "ingress"}} (from/to: the pod, or the
+     * address when it is no pod's), each side {@code {"pod", "selectedBy",
+     * "reason", "passes", "allowedBy"}} with {@code allowedBy} null or {@code {"policy",
+     * "direction", "rule", "peer", "port"}} (indexes into the policy's rules, the rule's peers
+     * and ports; -1 when the rule has none, so all match). {@code reason} is the evaluator's
+     * reason name ({@code NOT_ISOLATED}, {@code NO_RULE_MATCHES_PORT}, ...).
+     */
+    public String json(Explanation e) {
+        StringBuilder sb = new StringBuilder();
+        dev.podlab.trace.JsonWriter w = new dev.podlab.trace.JsonWriter(sb).beginObject()
+                .name("allowed").value(e.allowed())
+                .name("from").value(name(e.source())).name("fromAddress").value(Cidr.formatAddress(e.source().address()))
+                .name("to").value(name(e.destination())).name("toAddress").value(Cidr.formatAddress(e.destination().address()))
+                .name("protocol").value(e.protocol() == null ? "ICMP" : e.protocol().name())
+                .name("port").value(e.port());
+        side(w.name("egress"), e.egress());
+        side(w.name("ingress"), e.ingress());
+        w.endObject();
+        return sb.toString();
+    }
+
+    private static String name(Endpoint e) {
+        return e.isPod() ? e.pod().qualifiedName() : Cidr.formatAddress(e.address());
+    }
+
+    private static void side(dev.podlab.trace.JsonWriter w, PolicyEvaluator.Side s) {
+        w.beginObject().name("pod");
+        if (s.pod() == null) {
+            w.nullValue();
+        } else {
+            w.value(s.pod().qualifiedName());
+        }
+        w.name("selectedBy").beginArray();
+        for (NetworkPolicy p : s.selecting()) {
+            w.value(p.qualifiedName());
+        }
+        w.endArray().name("reason").value(s.reason().name()).name("passes").value(s.passes()).name("allowedBy");
+        PolicyEvaluator.RuleMatch m = s.allowedBy();
+        if (m == null) {
+            w.nullValue();
+        } else {
+            w.beginObject().name("policy").value(m.policy().qualifiedName())
+                    .name("direction").value(m.direction().name())
+                    .name("rule").value(m.rule()).name("peer").value(m.peer()).name("port").value(m.port())
+                    .endObject();
+        }
+        w.endObject();
+    }
 }

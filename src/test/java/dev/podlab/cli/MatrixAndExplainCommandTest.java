@@ -203,6 +203,29 @@ class MatrixAndExplainCommandTest {
     }
 
     @Test
+    void explainJsonCarriesTheVerdictTheSidesAndTheRule(@TempDir Path dir) throws IOException {
+        String np = policies(dir).toString();
+        Cli.Result r = Cli.run("explain", E2E, np, "--from", "y/c", "--to", "x/a", "--port", "80", "--json");
+        assertThat(r.status()).as("%s", r).isZero();
+        JsonNode j = JSON.readTree(r.out());
+        assertThat(j.get("allowed").asBoolean()).isTrue();
+        assertThat(j.get("from").asText()).isEqualTo("y/c");
+        assertThat(j.get("toAddress").asText()).startsWith("10.244.0.");
+        assertThat(j.get("protocol").asText()).isEqualTo("TCP");
+        assertThat(j.get("egress").get("reason").asText()).isEqualTo("NOT_ISOLATED");
+        JsonNode by = j.get("ingress").get("allowedBy");
+        assertThat(by.get("policy").asText()).isEqualTo("x/test-network-policy");
+        assertThat(by.get("rule").asInt()).isZero();
+        assertThat(by.get("peer").asInt()).isEqualTo(1); // from[1]: the namespaceSelector ns=y
+        Cli.Result denied = Cli.run("explain", E2E, np, "--from", "x/c", "--to", "x/a", "--port", "80", "--json");
+        assertThat(denied.status()).isEqualTo(1);
+        JsonNode d = JSON.readTree(denied.out());
+        assertThat(d.get("allowed").asBoolean()).isFalse();
+        assertThat(d.get("ingress").get("reason").asText()).isEqualTo("NO_RULE_MATCHES_PEER");
+        assertThat(d.get("ingress").get("allowedBy").isNull()).isTrue();
+    }
+
+    @Test
     void explainSaysWhyNoRuleAllows(@TempDir Path dir) throws IOException {
         String np = policies(dir).toString();
         Cli.Result peer = Cli.run("explain", E2E, np, "--from", "x/c", "--to", "x/a", "--port", "80");
