@@ -474,4 +474,21 @@ class PolicyIndexTest {
         assertThat(set.contains(12345)).isFalse();
         assertThat(set.size()).isEqualTo(keys.size() - (keys.size() + 2) / 3);
     }
+
+    @Test
+    void portTableFloorIsTheLastStartAtOrBelow() {
+        java.util.Random r = new java.util.Random(5);
+        for (int trial = 0; trial < 2000; trial++) {
+            int[] starts = r.ints(r.nextInt(12), 0, 100).distinct().sorted().toArray();
+            int port = r.nextInt(110) - 5;
+            int want = -1;
+            for (int i = 0; i < starts.length; i++) {
+                if (starts[i] <= port) {
+                    want = i;
+                }
+            }
+            assertThat(PortTable.floor(starts, port)).as("%s %d", java.util.Arrays.toString(starts), port)
+                    .isEqualTo(want);
+        }
+    }
 }
