@@ -9,6 +9,7 @@ import dev.podlab.cluster.model.ContainerPort;
 import dev.podlab.cluster.model.ServicePortSpec;
 import dev.podlab.cluster.model.TopologyException;
 import dev.podlab.packet.Icmp4;
+import dev.podlab.packet.IpProtocol;
 import dev.podlab.packet.Ipv4Address;
 import dev.podlab.trace.DropReason;
 import dev.podlab.trace.TraceEvent;
@@ -124,10 +125,10 @@ public final class Probe {
 
     private static int protocolNumber(String proto) {
         return switch (proto) {
-            case "udp" -> 17;
-            case "sctp" -> 132;
-            case "icmp" -> 1;
-            default -> 6;
+            case "udp" -> IpProtocol.UDP;
+            case "sctp" -> IpProtocol.SCTP;
+            case "icmp" -> IpProtocol.ICMP;
+            default -> IpProtocol.TCP;
         };
     }
 

@@ -10,6 +10,7 @@ package dev.podlab.netfilter;
 final class BpfMatch extends Match {
     private final PinnedBpf registry;
     private String path;
+    private PinnedBpf.Slot slot;
 
     BpfMatch(PinnedBpf registry) {
         this.registry = registry;
@@ -22,8 +23,8 @@ final class BpfMatch extends Match {
 
     @Override
     boolean matches(PacketContext c) {
-        // Looked up per packet: a re-pinned path takes effect at once.
-        PinnedBpf.Program p = registry.get(path);
+        // The slot follows re-pinning: a new program takes effect at once, without a lookup.
+        PinnedBpf.Program p = slot.program;
         return p != null && p.run(c);
     }
 
@@ -48,7 +49,8 @@ final class BpfMatch extends Match {
         if (path == null) {
             throw new IptablesException("bpf: missing --bytecode or --object-pinned parameter");
         }
-        if (!registry.isPinned(path)) {
+        slot = registry.slot(path);
+        if (slot == null) {
             throw new IptablesException("bpf: failed to open pinned object " + path + ": No such file or directory");
         }
     }

@@ -95,7 +95,7 @@ final class FelixRenderer {
                 "-j cali-cidr-block");
         chain(chains, "cali-INPUT",
                 "-i cali+ -g cali-wl-to-host",
-                "-m mark --mark " + ACCEPT_MARK + " -m comment --comment \"Host endpoint policy accepted packet.\" -j ACCEPT",
+                "-m mark --mark " + ACCEPT_MARK + " -j ACCEPT",
                 "-j MARK --set-xmark 0x0/0xf0000",
                 "-j cali-from-host-endpoint",
                 "-m comment --comment \"Host endpoint policy accepted packet.\" -m mark --mark " + ACCEPT_MARK
@@ -104,7 +104,7 @@ final class FelixRenderer {
                 "-m mark --mark " + ACCEPT_MARK + " -j ACCEPT",
                 "-o cali+ -j RETURN",
                 "-j MARK --set-xmark 0x0/0xf0000",
-                "-j cali-to-host-endpoint",
+                "-m conntrack ! --ctstate DNAT -j cali-to-host-endpoint",
                 "-m comment --comment \"Host endpoint policy accepted packet.\" -m mark --mark " + ACCEPT_MARK
                         + " -j ACCEPT");
         chain(chains, "cali-wl-to-host",
