@@ -150,13 +150,9 @@ public final class Bridge extends NetDevice {
         return Collections.unmodifiableList(ports);
     }
 
+    /** The port {@code dev} is, or null: read from the device ({@code br_port_get_rcu}), never searched. */
     public Port port(NetDevice dev) {
-        for (Port p : ports) {
-            if (p.dev == dev) {
-                return p;
-            }
-        }
-        return null;
+        return dev != null && dev.master() == this ? dev.bridgePort() : null;
     }
 
     /**
@@ -173,7 +169,7 @@ public final class Bridge extends NetDevice {
         }
         Port port = new Port(dev);
         ports.add(0, port);
-        dev.master(this);
+        dev.master(this, port);
         fdb.addPort(dev.ref(), dev.mac(), netns().network().sim().now());
         recalculateAddress();
         int min = Integer.MAX_VALUE;
@@ -188,7 +184,7 @@ public final class Bridge extends NetDevice {
     void removePort(NetDevice dev) {
         ports.removeIf(p -> p.dev == dev);
         fdb.removePort(dev.ref());
-        dev.master(null);
+        dev.master(null, null);
     }
 
     // ------------------------------------------------------------------ receive on a port

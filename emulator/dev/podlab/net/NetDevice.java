@@ -27,6 +27,7 @@ public abstract class NetDevice {
     private int mtu;
     private boolean up;
     private Bridge master;
+    private Bridge.Port bridgePort;
 
     private long rxPackets;
     private long rxBytes;
@@ -104,8 +105,14 @@ public abstract class NetDevice {
         return master;
     }
 
-    void master(Bridge bridge) {
+    void master(Bridge bridge, Bridge.Port port) {
         this.master = bridge;
+        this.bridgePort = port;
+    }
+
+    /** This device's port of {@link #master()} (the kernel's {@code br_port_get_rcu(dev)}), or null. */
+    Bridge.Port bridgePort() {
+        return bridgePort;
     }
 
     /** LINKTYPE of what the device carries: Ethernet frames, or bare IP packets for IP tunnels. */

@@ -49,6 +49,21 @@ public final class RoutingTable {
     private static final int[] RULE_TABLES = {LOCAL, MAIN, DEFAULT};
 
     private final LongObjectMap<FibTable> tables = new LongObjectMap<>();
+
+    /*
+     * A memo of lookup(daddr), the query of every forwarded and sent packet: direct-mapped by the
+     * destination, allocated on first use (a pod's namespace asks for one or two destinations),
+     * and emptied by any change to the routes (a stamp per entry against the table's generation).
+     * The kernel has had no route cache since 3.6; this is not one either: its answer is always
+     * the one the full rule-and-table walk would give now, it only saves the walk (one hash probe
+     * per prefix length present in the local and main tables).
+     */
+    private static final int CACHE_BITS = 5;
+    private static final int CACHE_SIZE = 1 << CACHE_BITS;
+    private int[] cacheDst;
+    private Route[] cacheRoute;
+    private int[] cacheGeneration;
+    private int generation = 1;
     /** Devices in registration order: the order {@code for_each_netdev} walks them. */
     private final List<Device> devices = new ArrayList<>();
     private final LongObjectMap<Device> devicesByIndex = new LongObjectMap<>();
@@ -240,6 +255,7 @@ public final class RoutingTable {
                     throw new RouteException(Errno.EEXIST);
                 }
                 aliases.set(first, fi);
+                routesChanged();
                 return fi;
             }
             if (match >= 0) {
@@ -248,6 +264,7 @@ public final class RoutingTable {
             at = end;
         }
         tb.insert(fi, at);
+        routesChanged();
         return fi;
     }
 
@@ -385,6 +402,7 @@ public final class RoutingTable {
                         && (!selector.hasGateway() || selector.gateway() == fa.gateway())
                         && (selector.prefSrc() == 0 || selector.prefSrc() == fa.prefSrc())) {
                     tb.remove(fa.dst(), len, i);
+                    routesChanged();
                     return fa;
                 }
             }
@@ -401,7 +419,32 @@ public final class RoutingTable {
      * unreachable, prohibit) is the lookup's error: {@link RouteType#error}. Allocates nothing.
      */
     public Route lookup(int daddr) {
-        return lookupRules(daddr, RouteScope.UNIVERSE, 0);
+        int[] dsts = cacheDst;
+        if (dsts == null) {
+            dsts = cacheDst = new int[CACHE_SIZE];
+            cacheRoute = new Route[CACHE_SIZE];
+            cacheGeneration = new int[CACHE_SIZE];
+        }
+        int i = (daddr * 0x9E3779B1) >>> (32 - CACHE_BITS);
+        if (cacheGeneration[i] == generation && dsts[i] == daddr) {
+            return cacheRoute[i];
+        }
+        Route r = lookupRules(daddr, RouteScope.UNIVERSE, 0);
+        dsts[i] = daddr;
+        cacheRoute[i] = r;
+        cacheGeneration[i] = generation;
+        return r;
+    }
+
+    /** Forgets every cached lookup: called by each change to a table's routes. */
+    private void routesChanged() {
+        generation++;
+        if (generation == 0) { // wrapped: no stamp may survive from the previous round
+            generation = 1;
+            if (cacheGeneration != null) {
+                java.util.Arrays.fill(cacheGeneration, 0);
+            }
+        }
     }
 
     /** As {@link #lookup(int)} restricted to routes whose nexthop leaves through {@code oif} (flowi4_oif). */

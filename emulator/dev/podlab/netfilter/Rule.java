@@ -28,6 +28,8 @@ public final class Rule {
     boolean invFragment;
 
     Match[] matches = new Match[0];
+    /** {@link #matches} without those that accept every packet ({@code -m comment}): what a packet is tested against. */
+    Match[] tests = new Match[0];
     Target target;
 
     long packets;
@@ -43,6 +45,19 @@ public final class Rule {
     String text;
 
     Rule() {}
+
+    /** Sets the matches in their written order and the ones a packet must pass. */
+    void matches(Match[] all) {
+        matches = all;
+        int n = 0;
+        Match[] t = new Match[all.length];
+        for (Match m : all) {
+            if (!(m instanceof CommentMatch)) {
+                t[n++] = m;
+            }
+        }
+        tests = java.util.Arrays.copyOf(t, n);
+    }
 
     /** True when the rule's header part and all its matches accept the packet ({@code ip_packet_match} + matches). */
     boolean matches(PacketContext c) {
@@ -64,7 +79,7 @@ public final class Rule {
         if (fragment && (c.fragOffset == 0) ^ invFragment) {
             return false;
         }
-        Match[] m = matches;
+        Match[] m = tests;
         for (int i = 0; i < m.length; i++) {
             if (!m[i].matches(c)) {
                 return false;

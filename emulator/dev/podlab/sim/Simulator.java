@@ -27,6 +27,14 @@ import java.util.Objects;
  * the same size. The handler and its arguments stay put in slot arrays indexed by the slot number;
  * freed slots are recycled through a free stack, so steady-state scheduling allocates nothing.
  *
+ * <p>Most events of a packet's path are due at once (a veth, a bridge port, a device queue hand the
+ * frame on with no delay), so events scheduled for the current instant skip the heap: they go to a
+ * FIFO ring (the <em>now lane</em>). Every entry of the lane is due now and the lane is drained
+ * before the clock can move, and an entry scheduled later has a larger sequence, so the lane is
+ * already in (time, sequence) order; the loop runs whichever of the lane's head and the heap's top
+ * has the smaller key. The order of events is exactly the heap's; only the cost changes (a ring
+ * append and a ring pop instead of two sifts over a heap that holds every node's timers).
+ *
  * <p>Cancelling marks the slot (its handler is cleared) and never searches the heap, as in ns-3's
  * {@code EventId::Cancel}; the marked entry is discarded when it reaches the top. If cancelled
  * entries come to outnumber live ones the heap is compacted in one linear pass (amortised O(1) per
@@ -55,6 +63,12 @@ public final class Simulator {
     private long[] heapSeq = new long[INITIAL_CAPACITY];
     private int[] heapSlot = new int[INITIAL_CAPACITY];
     private int size;
+
+    // The now lane: a ring of (sequence, slot) for events due at the current time, in order.
+    private long[] laneSeq = new long[INITIAL_CAPACITY];
+    private int[] laneSlot = new int[INITIAL_CAPACITY];
+    private int laneHead;
+    private int laneCount;
 
     // Slots: what to run. A queued slot with a null handler has been cancelled.
     private EventHandler[] slotHandler = new EventHandler[INITIAL_CAPACITY];
@@ -124,7 +138,11 @@ public final class Simulator {
         slotHandler[slot] = handler;
         slotArg[slot] = arg;
         slotArg2[slot] = arg2;
-        push(timeNs, nextSeq++, slot);
+        if (timeNs == now) {
+            laneAppend(nextSeq++, slot);
+        } else {
+            push(timeNs, nextSeq++, slot);
+        }
         return ((long) slotGen[slot] << 32) | slot;
     }
 
@@ -154,7 +172,7 @@ public final class Simulator {
         slotHandler[slot] = null;
         slotArg[slot] = null; // let the argument be collected now rather than at its due time
         cancelledQueued++;
-        if (cancelledQueued > (size >>> 1) && size >= COMPACT_MIN_SIZE) {
+        if (cancelledQueued > ((size + laneCount) >>> 1) && size + laneCount >= COMPACT_MIN_SIZE) {
             compact();
         }
         return true;
@@ -255,15 +273,28 @@ public final class Simulator {
         long count = 0;
         boolean reachedLimit = true; // false when we leave because of the count bound or stop()
         try {
-            while (size > 0) {
-                long t = heapTime[0];
+            while (true) {
+                long t;
+                int slot;
+                boolean fromLane;
+                if (laneCount > 0) {
+                    // The lane's head is due now; a heap entry due now that was scheduled earlier goes first.
+                    t = now;
+                    fromLane = size == 0 || heapTime[0] != now || heapSeq[0] > laneSeq[laneHead];
+                    slot = fromLane ? laneSlot[laneHead] : heapSlot[0];
+                } else if (size > 0) {
+                    t = heapTime[0];
+                    slot = heapSlot[0];
+                    fromLane = false;
+                } else {
+                    break;
+                }
                 if (t > untilNs) {
                     break;
                 }
-                int slot = heapSlot[0];
                 EventHandler handler = slotHandler[slot];
                 if (handler == null) { // cancelled: discard without counting it
-                    removeRoot();
+                    removeNext(fromLane);
                     freeSlot(slot);
                     cancelledQueued--;
                     continue;
@@ -272,7 +303,7 @@ public final class Simulator {
                     reachedLimit = false;
                     break;
                 }
-                removeRoot();
+                removeNext(fromLane);
                 Object arg = slotArg[slot];
                 long arg2 = slotArg2[slot];
                 // Free before running, so the handler can reuse the slot (and its cache line) and a
@@ -300,7 +331,7 @@ public final class Simulator {
 
     /** The number of events waiting to run (cancelled ones excluded). */
     public int pendingCount() {
-        return size - cancelledQueued;
+        return size + laneCount - cancelledQueued;
     }
 
     /** The total number of events run by this simulator. */
@@ -313,6 +344,15 @@ public final class Simulator {
      * Discards cancelled entries at the top of the queue as a side effect.
      */
     public long nextEventTimeNs() {
+        while (laneCount > 0) {
+            int slot = laneSlot[laneHead];
+            if (slotHandler[slot] != null) {
+                return now;
+            }
+            laneRemoveHead();
+            freeSlot(slot);
+            cancelledQueued--;
+        }
         while (size > 0) {
             int slot = heapSlot[0];
             if (slotHandler[slot] != null) {
@@ -352,6 +392,43 @@ public final class Simulator {
         int gen = slotGen[slot] + 1;
         slotGen[slot] = gen == 0 ? 1 : gen; // skip 0 on wrap-around so NO_EVENT stays invalid
         freeSlots[freeCount++] = slot;
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // The now lane
+
+    private void laneAppend(long seq, int slot) {
+        int cap = laneSeq.length;
+        if (laneCount == cap) {
+            long[] seqs = new long[cap << 1];
+            int[] slots = new int[cap << 1];
+            for (int i = 0; i < laneCount; i++) {
+                int j = (laneHead + i) & (cap - 1);
+                seqs[i] = laneSeq[j];
+                slots[i] = laneSlot[j];
+            }
+            laneSeq = seqs;
+            laneSlot = slots;
+            laneHead = 0;
+            cap <<= 1;
+        }
+        int tail = (laneHead + laneCount) & (cap - 1);
+        laneSeq[tail] = seq;
+        laneSlot[tail] = slot;
+        laneCount++;
+    }
+
+    private void laneRemoveHead() {
+        laneHead = (laneHead + 1) & (laneSeq.length - 1);
+        laneCount--;
+    }
+
+    private void removeNext(boolean fromLane) {
+        if (fromLane) {
+            laneRemoveHead();
+        } else {
+            removeRoot();
+        }
     }
 
     // ------------------------------------------------------------------------------------------
@@ -471,8 +548,26 @@ public final class Simulator {
         return best;
     }
 
-    /** Drops every cancelled entry and rebuilds the heap bottom-up (Floyd), in O(size). */
+    /**
+     * Drops every cancelled entry: from the lane keeping its order, from the heap rebuilding it
+     * bottom-up (Floyd). O(size).
+     */
     private void compact() {
+        int kept = 0;
+        int mask = laneSeq.length - 1;
+        for (int i = 0; i < laneCount; i++) {
+            int j = (laneHead + i) & mask;
+            int slot = laneSlot[j];
+            if (slotHandler[slot] == null) {
+                freeSlot(slot);
+            } else {
+                int k = (laneHead + kept) & mask;
+                laneSeq[k] = laneSeq[j];
+                laneSlot[k] = slot;
+                kept++;
+            }
+        }
+        laneCount = kept;
         int n = 0;
         for (int i = 0; i < size; i++) {
             int slot = heapSlot[i];

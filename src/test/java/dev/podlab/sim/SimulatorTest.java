@@ -81,6 +81,57 @@ class SimulatorTest {
     }
 
     /**
+     * Events due now (the lane) mixed with heap events due at the same instant, scheduled and
+     * cancelled from handlers, enough of them to compact: what runs must be exactly the events
+     * never cancelled, in (time, scheduling sequence) order.
+     */
+    @Test
+    void eventsDueNowInterleaveWithHeapEventsAndCancelsInSequenceOrder() {
+        Simulator sim = new Simulator(1);
+        SplittableRandom rnd = new SplittableRandom(11);
+        List<long[]> ran = new ArrayList<>(); // {time, seq}
+        List<long[]> scheduled = new ArrayList<>(); // {time, seq, token}
+        java.util.Set<Long> cancelled = new java.util.HashSet<>();
+        long[] seq = {0};
+        int[] budget = {60_000};
+        EventHandler[] handler = new EventHandler[1];
+        handler[0] = (arg, mySeq) -> {
+            ran.add(new long[] {sim.now(), mySeq});
+            for (int c = rnd.nextInt(4); c > 0 && budget[0] > 0; c--, budget[0]--) {
+                long delay = rnd.nextInt(3) == 0 ? rnd.nextInt(3) * 10L : 0L; // mostly due now
+                long s = seq[0]++;
+                long token = sim.schedule(delay, handler[0], null, s);
+                scheduled.add(new long[] {sim.now() + delay, s, token});
+            }
+            if (!scheduled.isEmpty() && rnd.nextInt(2) == 0) {
+                long[] victim = scheduled.get(rnd.nextInt(scheduled.size()));
+                if (sim.cancel(victim[2])) {
+                    cancelled.add(victim[1]);
+                }
+            }
+        };
+        for (int i = 0; i < 500; i++) {
+            long s = seq[0]++;
+            long t = rnd.nextInt(5) * 10L;
+            scheduled.add(new long[] {t, s, sim.scheduleAt(t, handler[0], null, s)});
+        }
+        sim.run();
+        List<long[]> want = new ArrayList<>();
+        for (long[] e : scheduled) {
+            if (!cancelled.contains(e[1])) {
+                want.add(new long[] {e[0], e[1]});
+            }
+        }
+        want.sort(Comparator.<long[]>comparingLong(e -> e[0]).thenComparingLong(e -> e[1]));
+        assertThat(cancelled).as("some events cancelled").isNotEmpty();
+        assertThat(ran).as("events run").hasSize(want.size());
+        for (int i = 0; i < want.size(); i++) {
+            assertThat(ran.get(i)).as("event %d", i).containsExactly(want.get(i));
+        }
+        assertThat(sim.pendingCount()).isZero();
+    }
+
+    /**
      * Events scheduled from handlers (delays often 0 or equal) must still run in (time, scheduling
      * sequence) order: the sequence of what ran is checked to be sorted, and every event to have
      * run exactly once.
