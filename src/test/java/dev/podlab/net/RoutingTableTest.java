@@ -323,6 +323,25 @@ class RoutingTableTest {
         Check.equal(rt.routes(RoutingTable.MAIN).size(), 5, "routes in main");
     }
 
+    /** Lookups are memoised per destination: each change of the routes must show in the next lookup. */
+    @Test
+    void aRepeatedLookupFollowsEveryChangeOfTheRoutes() {
+        RoutingTable rt = flannelNode1();
+        int dst = ip("10.244.2.7");
+        Check.text(rt.lookup(dst).toString(), "10.244.2.0/24 via 10.244.2.0 dev flannel.1 onlink ");
+        rt.apply("add 10.244.2.7/32 via 192.168.66.215 dev ens33");
+        Check.text(rt.lookup(dst).toString(), "10.244.2.7 via 192.168.66.215 dev ens33 ");
+        rt.apply("replace 10.244.2.7/32 via 192.168.66.211 dev ens33");
+        Check.text(rt.lookup(dst).toString(), "10.244.2.7 via 192.168.66.211 dev ens33 ");
+        rt.apply("del 10.244.2.7/32");
+        rt.apply("del 10.244.2.0/24 via 10.244.2.0 dev flannel.1");
+        Check.text(rt.lookup(dst).toString(), "default via 192.168.66.2 dev ens33 proto static ");
+        rt.apply("del default");
+        assertThat(rt.lookup(dst)).as("no route left for %s", "10.244.2.7").isNull();
+        rt.apply("add 10.244.0.0/16 dev flannel.1");
+        Check.text(rt.lookup(dst).toString(), "10.244.0.0/16 dev flannel.1 scope link ");
+    }
+
     @Test
     void lookupAllocatesNothing() {
         RoutingTable rt = flannelNode1();
