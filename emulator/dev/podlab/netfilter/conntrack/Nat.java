@@ -406,11 +406,9 @@ public final class Nat {
             return Verdict.PASS;
         }
         int ctinfo = skb.ctinfo;
-        Ipv4 iph = ip.wrap(buf, ipOffset);
-        int end = ipOffset + Math.min(iph.totalLength(), buf.writerIndex() - ipOffset);
         if ((ctinfo == PacketConntrack.IP_CT_RELATED || ctinfo == PacketConntrack.IP_CT_RELATED_REPLY)
-                && iph.protocol() == IpProtocol.ICMP) {
-            return icmpReplyTranslation(ct, ctinfo, hook, buf, ipOffset, end) ? Verdict.PASS : Verdict.DROP;
+                && ip.wrap(buf, ipOffset).protocol() == IpProtocol.ICMP) {
+            return icmpReplyTranslation(ct, ctinfo, hook, buf, ipOffset, end(buf, ipOffset)) ? Verdict.PASS : Verdict.DROP;
         }
         if (ctinfo == PacketConntrack.IP_CT_NEW && !ct.natInitialized(NatType.forHook(hook))) {
             Verdict v = allocNullBinding(ct, hook, nowNs);
@@ -418,11 +416,19 @@ public final class Nat {
                 return v;
             }
         }
-        return natPacket(ct, ctinfo, hook, buf, ipOffset, end) ? Verdict.PASS : Verdict.DROP;
+        return natPacket(ct, ctinfo, hook, buf, ipOffset) ? Verdict.PASS : Verdict.DROP;
     }
 
-    /** {@code nf_nat_packet}: rewrite if this hook's manip applies to the packet's direction. */
-    private boolean natPacket(ConntrackEntry ct, int ctinfo, Hook hook, ByteBuf buf, int ipOffset, int end) {
+    /** Where the packet's IP datagram ends in {@code buf}: its total length, or the captured bytes if fewer. */
+    private int end(ByteBuf buf, int ipOffset) {
+        return ipOffset + Math.min(ip.wrap(buf, ipOffset).totalLength(), buf.writerIndex() - ipOffset);
+    }
+
+    /**
+     * {@code nf_nat_packet}: rewrite if this hook's manip applies to the packet's direction. The
+     * packet is not read at all when it does not (the common case: no NAT on this connection).
+     */
+    private boolean natPacket(ConntrackEntry ct, int ctinfo, Hook hook, ByteBuf buf, int ipOffset) {
         NatType mtype = NatType.forHook(hook);
         int dir = ctinfo >= PacketConntrack.IP_CT_IS_REPLY ? ConntrackEntry.REPLY : ConntrackEntry.ORIGINAL;
         int statusbit = mtype == NatType.SNAT ? ConntrackEntry.IPS_SRC_NAT : ConntrackEntry.IPS_DST_NAT;
@@ -434,7 +440,7 @@ public final class Nat {
         }
         // nf_nat_manip_pkt: the packet must look like the inverse of the other direction's tuple.
         ct.tuple(1 - dir).invertInto(target);
-        return manipPkt(buf, ipOffset, end, target, mtype);
+        return manipPkt(buf, ipOffset, end(buf, ipOffset), target, mtype);
     }
 
     /**
