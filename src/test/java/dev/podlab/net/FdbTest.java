@@ -144,7 +144,9 @@ class FdbTest {
         }
         long allocated = mx.getThreadAllocatedBytes(tid) - before;
         assertThat(last).isNotNull();
-        assertThat(allocated).as("got %d bytes allocated by 100000 lookups, want 0", allocated).isLessThan(1024);
+        // One object per lookup would be at least 1.6 MB; the JIT compiling the loop on a busy
+        // machine has been seen to add about 2 KB of its own to the thread's count.
+        assertThat(allocated).as("got %d bytes allocated by 100000 lookups, want ~0", allocated).isLessThan(64 * 1024);
     }
 
     @Test

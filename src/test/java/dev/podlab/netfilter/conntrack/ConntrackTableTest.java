@@ -143,6 +143,7 @@ class ConntrackTableTest {
             onePacket.run();
         }
         long allocated = mx.getThreadAllocatedBytes(tid) - before;
-        assertThat(allocated).as("bytes allocated by 10000 ESTABLISHED packets").isLessThan(1024);
+        // One 16-byte object per packet would be 160 KB; the JIT on a busy machine may add a few KB.
+        assertThat(allocated).as("bytes allocated by 10000 ESTABLISHED packets").isLessThan(16 * 1024);
     }
 }
