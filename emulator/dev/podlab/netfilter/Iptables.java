@@ -75,6 +75,7 @@ public final class Iptables {
         if (start == null) {
             throw new IllegalArgumentException("table " + tableId.tableName() + " has no " + hook + " chain");
         }
+        c.parse();
         c.hook = hook;
         c.hotdrop = false;
         c.rejectWith = null;

@@ -103,6 +103,8 @@ public final class PacketContext {
     String decidingChain;
     int decidingRule;
     boolean hotdrop;
+    /** Whether the fields above describe the packet {@link #packet} last pointed at. */
+    private boolean parsed;
     private final ArrayList<NfLog> logLines = new ArrayList<>();
     private final List<NfLog> logView = Collections.unmodifiableList(logLines);
 
@@ -111,10 +113,10 @@ public final class PacketContext {
     int[] stackIndex = new int[16];
 
     /**
-     * Points the context at an IPv4 packet and reads the fields matches use. Bytes past the
-     * buffer's writer index or past the IPv4 total length are not part of the packet. Like
-     * {@code skb_header_pointer}, a transport header that is cut short is not read; a match that
-     * needs it then drops the packet ({@code par->hotdrop}).
+     * Points the context at an IPv4 packet, whose fields are read when first needed: by the walk
+     * of a table ({@link Iptables#run(TableId, Hook, PacketContext)}) or an accessor. Most hook
+     * runs of a packet walk no table (an established packet meets only conntrack at PREROUTING
+     * and POSTROUTING), so most never read them. Call it again after anything rewrote the packet.
      *
      * @param buf      the buffer holding the packet
      * @param ipOffset absolute offset of the IPv4 header in {@code buf}
@@ -122,6 +124,21 @@ public final class PacketContext {
     public PacketContext packet(ByteBuf buf, int ipOffset) {
         this.buf = buf;
         this.ipOffset = ipOffset;
+        parsed = false;
+        return this;
+    }
+
+    /**
+     * Reads the fields matches use, once per {@link #packet}. Bytes past the buffer's writer index
+     * or past the IPv4 total length are not part of the packet. Like {@code skb_header_pointer},
+     * a transport header that is cut short is not read; a match that needs it then drops the
+     * packet ({@code par->hotdrop}).
+     */
+    void parse() {
+        if (parsed) {
+            return;
+        }
+        parsed = true;
         ip.wrap(buf, ipOffset);
         int captured = buf.writerIndex() - ipOffset;
         src = ip.src();
@@ -146,7 +163,7 @@ public final class PacketContext {
         icmpSequence = 0;
         l4Ok = false;
         if (fragOffset != 0) {
-            return this;
+            return;
         }
         switch (protocol) {
             case IpProtocol.TCP -> {
@@ -189,7 +206,6 @@ public final class PacketContext {
             }
             default -> { }
         }
-        return this;
     }
 
     /**
@@ -338,26 +354,32 @@ public final class PacketContext {
     // ------------------------------------------------------------------ packet accessors
 
     public int src() {
+        parse();
         return src;
     }
 
     public int dst() {
+        parse();
         return dst;
     }
 
     public int protocol() {
+        parse();
         return protocol;
     }
 
     public int srcPort() {
+        parse();
         return srcPort;
     }
 
     public int dstPort() {
+        parse();
         return dstPort;
     }
 
     public int length() {
+        parse();
         return length;
     }
 
