@@ -40,21 +40,42 @@ final class ConntrackMatch extends Match {
         return stateMatch ? "state" : "conntrack";
     }
 
+    /**
+     * The state bits {@code --ctstate} tests for a packet: its state's bit, plus the virtual SNAT
+     * and DNAT states when it has an entry whose status says so ({@code conntrack_mt_v3}).
+     */
+    static int stateBits(int state, int status) {
+        int statebit = Ct.stateBit(state);
+        if (state != Ct.STATE_INVALID && state != Ct.STATE_UNTRACKED) {
+            if ((status & Ct.IPS_SRC_NAT) != 0) {
+                statebit |= Ct.XT_STATE_SNAT;
+            }
+            if ((status & Ct.IPS_DST_NAT) != 0) {
+                statebit |= Ct.XT_STATE_DNAT;
+            }
+        }
+        return statebit;
+    }
+
+    /** True when the match tests nothing but {@code [!] --ctstate} (or {@code --state}): {@link Rule} then tests it itself. */
+    boolean stateOnly() {
+        return flags == F_STATE;
+    }
+
+    int stateMask() {
+        return stateMask;
+    }
+
+    boolean stateInverted() {
+        return (invFlags & F_STATE) != 0;
+    }
+
     @Override
     boolean matches(PacketContext c) {
         int st = c.ctState;
         boolean haveCt = st != Ct.STATE_INVALID && st != Ct.STATE_UNTRACKED;
-        int statebit = Ct.stateBit(st);
         if ((flags & F_STATE) != 0) {
-            if (haveCt) {
-                if ((c.ctStatus & Ct.IPS_SRC_NAT) != 0) {
-                    statebit |= Ct.XT_STATE_SNAT;
-                }
-                if ((c.ctStatus & Ct.IPS_DST_NAT) != 0) {
-                    statebit |= Ct.XT_STATE_DNAT;
-                }
-            }
-            if (((stateMask & statebit) != 0) == ((invFlags & F_STATE) != 0)) {
+            if (((stateMask & c.ctStateBits) != 0) == ((invFlags & F_STATE) != 0)) {
                 return false;
             }
         }

@@ -12,6 +12,18 @@ final class MarkMatch extends Match {
         return "mark";
     }
 
+    int mark() {
+        return mark;
+    }
+
+    int mask() {
+        return mask;
+    }
+
+    boolean inverted() {
+        return invert;
+    }
+
     @Override
     boolean matches(PacketContext c) {
         return ((c.mark & mask) == mark) != invert;

@@ -86,6 +86,8 @@ public final class PacketContext {
     int ctState = Ct.STATE_INVALID;
     boolean ctReply;
     int ctStatus;
+    /** {@link #ctState} as {@code --ctstate} bits, with the virtual SNAT/DNAT states (see {@link ConntrackMatch#stateBits}). */
+    int ctStateBits = Ct.XT_STATE_INVALID;
     int ctOrigSrc;
     int ctOrigDst;
     int ctReplySrc;
@@ -264,6 +266,7 @@ public final class PacketContext {
         this.ctState = state;
         this.ctReply = reply;
         this.ctStatus = status;
+        this.ctStateBits = ConntrackMatch.stateBits(state, status);
         return this;
     }
 

@@ -28,8 +28,20 @@ public final class Rule {
     boolean invFragment;
 
     Match[] matches = new Match[0];
-    /** {@link #matches} without those that accept every packet ({@code -m comment}): what a packet is tested against. */
+    /**
+     * What a packet is tested against after the header part: {@link #matches} without those that
+     * accept every packet ({@code -m comment}) and without a leading {@code --ctstate} and
+     * {@code --mark} test, which the fields below hold and {@link #matches(PacketContext)} tests
+     * inline, in the same order (the rules of kube-proxy, flannel and Felix are mostly these).
+     */
     Match[] tests = new Match[0];
+    boolean ctStateTest;
+    int ctStateMask;
+    boolean ctStateInverted;
+    boolean markTest;
+    int markValue;
+    int markMask;
+    boolean markInverted;
     Target target;
 
     long packets;
@@ -46,13 +58,27 @@ public final class Rule {
 
     Rule() {}
 
-    /** Sets the matches in their written order and the ones a packet must pass. */
+    /** Sets the matches in their written order and the tests a packet must pass. */
     void matches(Match[] all) {
         matches = all;
         int n = 0;
         Match[] t = new Match[all.length];
+        boolean leading = true; // inline only what no other test precedes: a test may hotdrop
         for (Match m : all) {
-            if (!(m instanceof CommentMatch)) {
+            if (m instanceof CommentMatch) {
+                continue;
+            }
+            if (leading && !ctStateTest && !markTest && m instanceof ConntrackMatch ct && ct.stateOnly()) {
+                ctStateTest = true;
+                ctStateMask = ct.stateMask();
+                ctStateInverted = ct.stateInverted();
+            } else if (leading && !markTest && m instanceof MarkMatch mk) {
+                markTest = true;
+                markValue = mk.mark();
+                markMask = mk.mask();
+                markInverted = mk.inverted();
+            } else {
+                leading = false;
                 t[n++] = m;
             }
         }
@@ -77,6 +103,12 @@ public final class Rule {
             return false;
         }
         if (fragment && (c.fragOffset == 0) ^ invFragment) {
+            return false;
+        }
+        if (ctStateTest && ((ctStateMask & c.ctStateBits) != 0) == ctStateInverted) {
+            return false;
+        }
+        if (markTest && ((c.mark & markMask) == markValue) == markInverted) {
             return false;
         }
         Match[] m = tests;
