@@ -72,20 +72,23 @@ public final class PolicyIndex {
     private static final PeerMatcher[] ALL_PEERS = {PeerMatcher.ALL};
     private static final int[] NO_IDS = new int[0];
 
-    /** A pod and its compiled view; replaced whole when the pod is upserted again. */
+    /**
+     * A pod and its compiled view; replaced whole when the pod is upserted again. Its tables are
+     * in {@link #ingressTables} and {@link #egressTables} at its id.
+     */
     private static final class PodEntry {
+        final int id;
         final PolicyEvaluator.Pod pod;
         final ContainerPorts ports;
         final IntHashSet ownNode;
         int[] ingressPolicies = NO_IDS;
         int[] egressPolicies = NO_IDS;
-        PortTable ingress;
-        PortTable egress;
         /** The shared tables' keys, null when the pod has no table in that direction. */
         TableKey ingressKey;
         TableKey egressKey;
 
-        PodEntry(PolicyEvaluator.Pod pod, ContainerPorts ports, IntHashSet ownNode) {
+        PodEntry(int id, PolicyEvaluator.Pod pod, ContainerPorts ports, IntHashSet ownNode) {
+            this.id = id;
             this.pod = pod;
             this.ports = ports;
             this.ownNode = ownNode;
@@ -117,6 +120,15 @@ public final class PolicyIndex {
     private final Map<String, Map<String, String>> namespaceLabels = new HashMap<>();
 
     private PodEntry[] pods = new PodEntry[16];
+    /*
+     * What the packet path reads of a pod, by pod id, beside its entry: the two tables (null: not
+     * isolated), its container ports (named ports of egress rules) and its node's addresses. A
+     * lookup goes from the address map straight to the table without loading the entry.
+     */
+    private PortTable[] ingressTables = new PortTable[16];
+    private PortTable[] egressTables = new PortTable[16];
+    private ContainerPorts[] podPorts = new ContainerPorts[16];
+    private IntHashSet[] ownNode = new IntHashSet[16];
     private final IdAllocator podIdAllocator = new IdAllocator();
     private final Map<String, Integer> podIds = new HashMap<>();
     private final IntIntHashMap podByAddress = new IntIntHashMap();
@@ -150,30 +162,34 @@ public final class PolicyIndex {
         if (id < 0 || src == dst) {
             return true;
         }
-        PortTable table = pods[id].egress;
+        PortTable table = egressTables[id];
         if (table == null) {
             return true;
         }
         int target = podByAddress.get(dst);
-        return table.allows(dst, PortTable.slot(ipProtocol), dstPort, target < 0 ? null : pods[target].ports);
+        return table.allows(dst, PortTable.slot(ipProtocol), dstPort, target < 0 ? null : podPorts[target]);
     }
 
-    /** Ingress side at the destination (includes the own-node exemption and pod-to-itself). */
+    /**
+     * Ingress side at the destination (includes the own-node exemption and pod-to-itself). The
+     * own-node exemption is looked at only when the table denies: the verdict is the same (either
+     * one allows), and the packets a table allows skip the node's address set.
+     */
     public boolean ingressAllowed(int src, int dst, int ipProtocol, int dstPort) {
         int id = podByAddress.get(dst);
         if (id < 0 || src == dst) {
             return true;
         }
-        PodEntry pod = pods[id];
-        PortTable table = pod.ingress;
+        PortTable table = ingressTables[id];
         if (table == null) {
             return true;
         }
-        if (pod.ownNode != null && pod.ownNode.contains(src) && podByAddress.get(src) < 0) {
+        // Named ports were resolved on this pod when the table was built.
+        if (table.allows(src, PortTable.slot(ipProtocol), dstPort, null)) {
             return true;
         }
-        // Named ports were resolved on this pod when the table was built.
-        return table.allows(src, PortTable.slot(ipProtocol), dstPort, null);
+        IntHashSet own = ownNode[id];
+        return own != null && own.contains(src) && podByAddress.get(src) < 0;
     }
 
     /** Both sides: egress at the source and ingress at the destination. */
@@ -271,10 +287,16 @@ public final class PolicyIndex {
             podIds.put(key, id);
             if (id == pods.length) {
                 pods = Arrays.copyOf(pods, id * 2);
+                ingressTables = Arrays.copyOf(ingressTables, id * 2);
+                egressTables = Arrays.copyOf(egressTables, id * 2);
+                podPorts = Arrays.copyOf(podPorts, id * 2);
+                ownNode = Arrays.copyOf(ownNode, id * 2);
             }
         }
-        PodEntry entry = new PodEntry(pod, new ContainerPorts(pod.ports(), portNames), nodeAddresses.get(pod.node()));
+        PodEntry entry = new PodEntry(id, pod, new ContainerPorts(pod.ports(), portNames), nodeAddresses.get(pod.node()));
         pods[id] = entry;
+        podPorts[id] = entry.ports;
+        ownNode[id] = entry.ownNode;
         podByAddress.put(pod.ip(), id);
         String ns = pod.namespace();
         podsByNamespace.computeIfAbsent(ns, k -> new BitSet()).set(id);
@@ -312,6 +334,10 @@ public final class PolicyIndex {
         }
         detach(id);
         pods[id] = null;
+        ingressTables[id] = null;
+        egressTables[id] = null;
+        podPorts[id] = null;
+        ownNode[id] = null;
         podIdAllocator.free(id);
     }
 
@@ -644,8 +670,8 @@ public final class PolicyIndex {
         releaseTables(pod);
         pod.ingressKey = in;
         pod.egressKey = out;
-        pod.ingress = ingress;
-        pod.egress = egress;
+        ingressTables[pod.id] = ingress;
+        egressTables[pod.id] = egress;
     }
 
     private TableKey key(PodEntry pod, int[] policyIds, PolicyType direction) {
