@@ -36,6 +36,18 @@ final class IntHashSet {
         return size + (hasZero ? 1 : 0);
     }
 
+    /**
+     * The hash table, for {@link PeerSets} to probe as {@link #contains} does (key 0 is not in
+     * it); replaced when the set grows.
+     */
+    int[] slots() {
+        return slots;
+    }
+
+    int mask() {
+        return mask;
+    }
+
     boolean contains(int key) {
         if (key == EMPTY) {
             return hasZero;

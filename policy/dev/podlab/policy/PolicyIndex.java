@@ -125,8 +125,8 @@ public final class PolicyIndex {
      * isolated), its container ports (named ports of egress rules) and its node's addresses. A
      * lookup goes from the address map straight to the table without loading the entry.
      */
-    private PortTable[] ingressTables = new PortTable[16];
-    private PortTable[] egressTables = new PortTable[16];
+    private int[][] ingressTables = new int[16][];
+    private int[][] egressTables = new int[16][];
     private ContainerPorts[] podPorts = new ContainerPorts[16];
     private IntHashSet[] ownNode = new IntHashSet[16];
     private final IdAllocator podIdAllocator = new IdAllocator();
@@ -140,6 +140,8 @@ public final class PolicyIndex {
     private final Map<String, BitSet> policiesByNamespace = new HashMap<>();
 
     private final Map<PeerSet.Key, PeerSet> peerSets = new HashMap<>();
+    /** The same sets by id, as the tables refer to them. */
+    private final PeerSets setsById = new PeerSets();
     private final Map<String, List<PeerSet>> scopedSets = new HashMap<>();
     private final List<PeerSet> namespaceSelectorSets = new ArrayList<>();
 
@@ -162,12 +164,13 @@ public final class PolicyIndex {
         if (id < 0 || src == dst) {
             return true;
         }
-        PortTable table = egressTables[id];
+        int[] table = egressTables[id];
         if (table == null) {
             return true;
         }
         int target = podByAddress.get(dst);
-        return table.allows(dst, PortTable.slot(ipProtocol), dstPort, target < 0 ? null : podPorts[target]);
+        return PortTable.allows(table, setsById, dst, PortTable.slot(ipProtocol), dstPort,
+                target < 0 ? null : podPorts[target]);
     }
 
     /**
@@ -180,12 +183,12 @@ public final class PolicyIndex {
         if (id < 0 || src == dst) {
             return true;
         }
-        PortTable table = ingressTables[id];
+        int[] table = ingressTables[id];
         if (table == null) {
             return true;
         }
         // Named ports were resolved on this pod when the table was built.
-        if (table.allows(src, PortTable.slot(ipProtocol), dstPort, null)) {
+        if (PortTable.allows(table, setsById, src, PortTable.slot(ipProtocol), dstPort, null)) {
             return true;
         }
         IntHashSet own = ownNode[id];
@@ -264,9 +267,9 @@ public final class PolicyIndex {
             for (int id = members.nextSetBit(0); id >= 0; id = members.nextSetBit(id + 1)) {
                 PolicyEvaluator.Pod pod = pods[id].pod;
                 if (is && set.selects(name, pod.labels(), after)) {
-                    set.addresses.add(pod.ip());
+                    set.add(pod.ip());
                 } else if (!is) {
-                    set.addresses.remove(pod.ip());
+                    set.remove(pod.ip());
                 }
             }
         }
@@ -304,12 +307,12 @@ public final class PolicyIndex {
         Map<String, String> nsLabels = namespaceLabels(ns);
         for (PeerSet set : candidateSets(ns)) {
             if (set.selects(ns, pod.labels(), nsLabels)) {
-                set.addresses.add(pod.ip());
+                set.add(pod.ip());
             }
         }
         for (PeerSet set : namespaceSelectorSets) {
             if (set.selects(ns, pod.labels(), nsLabels)) {
-                set.addresses.add(pod.ip());
+                set.add(pod.ip());
             }
         }
 
@@ -347,10 +350,10 @@ public final class PolicyIndex {
         PolicyEvaluator.Pod pod = pods[id].pod;
         String ns = pod.namespace();
         for (PeerSet set : candidateSets(ns)) {
-            set.addresses.remove(pod.ip());
+            set.remove(pod.ip());
         }
         for (PeerSet set : namespaceSelectorSets) {
-            set.addresses.remove(pod.ip());
+            set.remove(pod.ip());
         }
         if (podByAddress.get(pod.ip()) == id) {
             podByAddress.remove(pod.ip());
@@ -552,7 +555,7 @@ public final class PolicyIndex {
     private PeerSet acquire(PeerSet.Key key) {
         PeerSet set = peerSets.get(key);
         if (set == null) {
-            set = new PeerSet(key);
+            set = new PeerSet(key, setsById);
             peerSets.put(key, set);
             if (key.scope() != null) {
                 scopedSets.computeIfAbsent(key.scope(), k -> new ArrayList<>()).add(set);
@@ -580,7 +583,7 @@ public final class PolicyIndex {
         for (int id = members.nextSetBit(0); id >= 0; id = members.nextSetBit(id + 1)) {
             PolicyEvaluator.Pod pod = pods[id].pod;
             if (set.selects(namespace, pod.labels(), nsLabels)) {
-                set.addresses.add(pod.ip());
+                set.add(pod.ip());
             }
         }
     }
@@ -591,6 +594,7 @@ public final class PolicyIndex {
                 continue;
             }
             peerSets.remove(set.key);
+            set.unregister();
             if (set.key.scope() != null) {
                 List<PeerSet> scoped = scopedSets.get(set.key.scope());
                 scoped.remove(set);
@@ -670,8 +674,8 @@ public final class PolicyIndex {
         releaseTables(pod);
         pod.ingressKey = in;
         pod.egressKey = out;
-        ingressTables[pod.id] = ingress;
-        egressTables[pod.id] = egress;
+        ingressTables[pod.id] = ingress == null ? null : ingress.code;
+        egressTables[pod.id] = egress == null ? null : egress.code;
     }
 
     private TableKey key(PodEntry pod, int[] policyIds, PolicyType direction) {

@@ -29,27 +29,30 @@ import java.util.TreeSet;
  * has no ports either) pass without looking at the peer.
  *
  * <h2>Layout</h2>
- * Flat, so that a lookup touches two arrays and the matchers it tests rather than a tree of
- * small objects: with a thousand distinct tables in use, every object on the way was a cache
- * miss of its own. {@link #code} holds everything but the matchers:
+ * Flat, so that a lookup touches one array and the set it probes rather than a tree of small
+ * objects: with a thousand distinct tables in use, every object on the way was a cache miss of
+ * its own. {@link #code} holds everything, ipBlock tries included; {@link PolicyIndex} keeps it
+ * by pod id and passes it to {@link #allows}, so a lookup does not load the table object either:
  * <pre>
- *   0, 1              the any-protocol refs are code[code[0]] .. code[code[1] - 1]
- *   2+4s .. 5+4s      protocol slot s: offset b of its segment block, segment count n (0: none),
- *                     offset of its named block, named count
- *   b .. b+n-1        the segment starts, ascending: the binary search runs here
- *   b+n .. b+2n       n + 1 offsets: segment k's refs are code[code[b+n+k]] .. code[code[b+n+k+1] - 1]
- *   named block       (port name id, ref) pairs
- *   refs              the matcher refs the offsets above delimit
+ *   0, 1          the any-protocol refs are code[code[0]] .. code[code[1] - 1]
+ *   2, 3          the named-port entries are code[code[2]] .. code[code[3] - 1], 3 ints each
+ *   4+2s, 5+2s    protocol slot s: offset b of its segment block, segment count n (0: none)
+ *   b .. b+n-1    the segment starts, ascending: the binary search runs here
+ *   b+n .. b+2n   n + 1 offsets: segment k's refs are code[code[b+n+k]] .. code[code[b+n+k+1] - 1]
+ *   named         (protocol slot, port name id, ref) per named-port clause
+ *   refs          the matcher refs the offsets above delimit
+ *   tries         per node: offset of the child for bit 0, for bit 1 (0: none), verdict (0, 1)
  * </pre>
- * A ref is {@code index << 2 | kind}: kind {@link #ALL} (no object: every peer), {@link #SET}
- * ({@code matchers[index]} is a selector peer set's {@link IntHashSet}, probed directly) or
- * {@link #TRIE} ({@code matchers[index]} is an {@link IpBlockTrie}). The kind in the ref
- * replaces a virtual call per matcher by a switch the JIT compiles to compares, and the set's
- * address hash is reached without going through its {@link PeerSet}. Each distinct matcher is in
- * {@link #matchers} once, however many segments name it.
+ * A ref is {@code value << 2 | kind}: kind {@link #ALL} (every peer), {@link #SET} (value: the
+ * id of a selector peer set in {@link PeerSets}, probed there without loading the set) or
+ * {@link #TRIE} (value: the offset of an {@link IpBlockTrie}'s root node in the code; the walk
+ * indexes the child by the address bit instead of branching on it). The kind in the ref
+ * replaces a virtual call per matcher by compares. Each distinct trie is laid out once, however
+ * many segments refer to it.
  *
  * <p>Size: a protocol with {@code n} clauses has at most {@code 2n} segments, each holding at
  * most {@code n} matchers. Immutable; rebuilt for a pod when its policies or its ports change.
+ * A set it refers to by id is held by the policies it was compiled from (see {@link PeerSets}).
  */
 final class PortTable {
     /** Protocol slots: {@link Protocol#ordinal()}; -1 for the protocols no port entry can name. */
@@ -69,31 +72,26 @@ final class PortTable {
     static final int SET = 1;
     static final int TRIE = 2;
 
-    /** Offset of slot 0's header in {@link #code}; each slot has {@link #SLOT_HEADER} ints. */
-    private static final int SLOT_BASE = 2;
-    private static final int SLOT_HEADER = 4;
+    /** Offset of slot 0's header in {@link #code}; each slot has two ints. */
+    private static final int SLOT_BASE = 4;
 
     /** The protocol slot of an IP protocol number, or -1 (ICMP, and anything but TCP, UDP, SCTP). */
     static int slot(int ipProtocol) {
         return ipProtocol >= 0 && ipProtocol < SLOT_OF.length ? SLOT_OF[ipProtocol] : -1;
     }
 
-    private final int[] code;
-    private final Object[] matchers;
+    /** The table; see the class comment. */
+    final int[] code;
     private final int clauses;
 
     private PortTable(Builder b) {
-        Layout out = new Layout();
-        out.code.add(0); // any-protocol refs, filled in below
-        out.code.add(0);
-        for (int s = 0; s < SLOTS; s++) {
-            for (int h = 0; h < SLOT_HEADER; h++) {
-                out.code.add(0);
-            }
-        }
+        List<PeerMatcher> any = distinct(b.anyProtocol);
         int count = b.anyProtocol.size();
-        // Per slot: the segments' matcher lists, and the named (id, matcher) pairs.
+        int refs = any.size();
+        // Per slot: segment starts and the segments' matchers.
+        List<int[]> startsOf = new ArrayList<>();
         List<List<List<PeerMatcher>>> segmentsOf = new ArrayList<>();
+        int size = SLOT_BASE + 2 * SLOTS;
         for (int s = 0; s < SLOTS; s++) {
             List<Clause> cs = b.ranges.get(s);
             count += cs.size() + b.named.get(s).size();
@@ -104,9 +102,6 @@ final class PortTable {
                     bounds.add(c.high + 1);
                 }
             }
-            int h = SLOT_BASE + SLOT_HEADER * s;
-            out.code.set(h, out.code.size());
-            out.code.set(h + 1, bounds.size());
             List<List<PeerMatcher>> segments = new ArrayList<>();
             for (int start : bounds) {
                 List<PeerMatcher> covering = new ArrayList<>();
@@ -115,65 +110,100 @@ final class PortTable {
                         covering.add(c.matcher);
                     }
                 }
-                out.code.add(start);
-                segments.add(distinct(covering));
+                List<PeerMatcher> d = distinct(covering);
+                segments.add(d);
+                refs += d.size();
             }
-            for (int k = 0; k < bounds.size() + (bounds.isEmpty() ? 0 : 1); k++) {
-                out.code.add(0); // segment ref offsets, filled in below
-            }
+            startsOf.add(bounds.stream().mapToInt(Integer::intValue).toArray());
             segmentsOf.add(segments);
-            List<Clause> named = b.named.get(s);
-            out.code.set(h + 2, out.code.size());
-            out.code.set(h + 3, named.size());
-            for (Clause c : named) {
-                out.code.add(c.low);
-                out.code.add(out.ref(c.matcher));
+            size += bounds.isEmpty() ? 0 : 2 * bounds.size() + 1;
+            size += 3 * b.named.get(s).size();
+        }
+        // Everything but the tries has a known size: they go after it, in first-use order.
+        Layout out = new Layout(size + refs);
+        int[] c = new int[size + refs];
+        int at = SLOT_BASE + 2 * SLOTS;
+        for (int s = 0; s < SLOTS; s++) {
+            int[] starts = startsOf.get(s);
+            c[SLOT_BASE + 2 * s] = at;
+            c[SLOT_BASE + 2 * s + 1] = starts.length;
+            at += starts.length == 0 ? 0 : 2 * starts.length + 1;
+        }
+        c[2] = at;
+        for (int s = 0; s < SLOTS; s++) {
+            for (Clause cl : b.named.get(s)) {
+                c[at] = s;
+                c[at + 1] = cl.low;
+                c[at + 2] = out.ref(cl.matcher);
+                at += 3;
             }
         }
-        // The refs: any-protocol first, then each slot's segments in order.
-        out.code.set(0, out.code.size());
-        for (PeerMatcher m : distinct(b.anyProtocol)) {
-            out.code.add(out.ref(m));
+        c[3] = at;
+        c[0] = at;
+        for (PeerMatcher m : any) {
+            c[at++] = out.ref(m);
         }
-        out.code.set(1, out.code.size());
+        c[1] = at;
         for (int s = 0; s < SLOTS; s++) {
-            int h = SLOT_BASE + SLOT_HEADER * s;
-            int base = out.code.get(h);
-            int n = out.code.get(h + 1);
-            List<List<PeerMatcher>> segments = segmentsOf.get(s);
+            int[] starts = startsOf.get(s);
+            int base = c[SLOT_BASE + 2 * s];
+            int n = starts.length;
             for (int k = 0; k < n; k++) {
-                out.code.set(base + n + k, out.code.size());
-                for (PeerMatcher m : segments.get(k)) {
-                    out.code.add(out.ref(m));
+                c[base + k] = starts[k];
+                c[base + n + k] = at;
+                for (PeerMatcher m : segmentsOf.get(s).get(k)) {
+                    c[at++] = out.ref(m);
                 }
             }
             if (n > 0) {
-                out.code.set(base + 2 * n, out.code.size());
+                c[base + 2 * n] = at;
             }
         }
-        code = out.code.stream().mapToInt(Integer::intValue).toArray();
-        matchers = out.matchers.toArray();
+        code = out.withTries(c);
         clauses = count;
     }
 
-    /** The code being laid out, and the distinct matcher objects its refs point to. */
+    /** Refs to matchers; tries get offsets after {@code base} as they are first referred to. */
     private static final class Layout {
-        final List<Integer> code = new ArrayList<>();
-        final List<Object> matchers = new ArrayList<>();
-        final Map<Object, Integer> indexOf = new IdentityHashMap<>();
+        private final Map<IpBlockTrie, Integer> roots = new IdentityHashMap<>();
+        private final List<IpBlockTrie> tries = new ArrayList<>();
+        private int next;
+
+        Layout(int base) {
+            next = base;
+        }
 
         int ref(PeerMatcher m) {
             if (m == PeerMatcher.ALL) {
                 return ALL;
             }
-            Object target = m instanceof PeerSet set ? set.addresses : m;
-            Integer index = indexOf.get(target);
-            if (index == null) {
-                index = matchers.size();
-                matchers.add(target);
-                indexOf.put(target, index);
+            if (m instanceof PeerSet set) {
+                return set.id << 2 | SET;
             }
-            return index << 2 | (m instanceof PeerSet ? SET : TRIE);
+            IpBlockTrie t = (IpBlockTrie) m;
+            Integer root = roots.get(t);
+            if (root == null) {
+                root = next;
+                roots.put(t, root);
+                tries.add(t);
+                next += 3 * t.nodeCount();
+            }
+            return root << 2 | TRIE;
+        }
+
+        /** The code with the tries appended at the offsets their refs name. */
+        int[] withTries(int[] c) {
+            int[] out = Arrays.copyOf(c, next);
+            for (IpBlockTrie t : tries) {
+                int base = roots.get(t);
+                for (int node = 0; node < t.nodeCount(); node++) {
+                    int o = base + 3 * node;
+                    out[o] = t.child0(node) == 0 ? 0 : base + 3 * t.child0(node);
+                    out[o + 1] = t.child1(node) == 0 ? 0 : base + 3 * t.child1(node);
+                    out[o + 2] = t.verdict(node) ? 1 : 0;
+                }
+            }
+            return out;
         }
     }
 
@@ -214,37 +244,38 @@ final class PortTable {
     }
 
     /**
-     * Whether some rule lets {@code peer} through on this protocol and port.
+     * Whether some rule of the table {@code code} lets {@code peer} through on this protocol and
+     * port.
      *
+     * @param sets        the peer sets the refs name by id
      * @param slot        {@link #slot} of the IP protocol
      * @param destination the destination pod's container ports, for named ports kept unresolved
      *                    (egress); null when the destination is no pod
      */
-    boolean allows(int peer, int slot, int port, ContainerPorts destination) {
+    static boolean allows(int[] code, PeerSets sets, int peer, int slot, int port, ContainerPorts destination) {
         int[] c = code;
-        Object[] m = matchers;
-        if (anyMatches(c, m, c[0], c[1], peer)) {
+        if (anyMatches(c, sets, c[0], c[1], peer)) {
             return true;
         }
         if (slot < 0) {
             return false;
         }
-        int h = SLOT_BASE + SLOT_HEADER * slot;
+        int h = SLOT_BASE + 2 * slot;
         int n = c[h + 1];
         if (n > 0) {
             int base = c[h];
             int k = floor(c, base, n, port);
             if (k >= 0) {
                 int at = base + n + k;
-                if (anyMatches(c, m, c[at], c[at + 1], peer)) {
+                if (anyMatches(c, sets, c[at], c[at + 1], peer)) {
                     return true;
                 }
             }
         }
-        int named = c[h + 3];
-        if (named > 0 && destination != null) {
-            for (int i = c[h + 2], end = i + 2 * named; i < end; i += 2) {
-                if (destination.has(c[i], slot, port) && matches(m, c[i + 1], peer)) {
+        int end = c[3];
+        if (destination != null) {
+            for (int i = c[2]; i < end; i += 3) {
+                if (c[i] == slot && destination.has(c[i + 1], slot, port) && matches(c, sets, c[i + 2], peer)) {
                     return true;
                 }
             }
@@ -252,21 +283,35 @@ final class PortTable {
         return false;
     }
 
-    private static boolean anyMatches(int[] code, Object[] matchers, int from, int to, int peer) {
+    private static boolean anyMatches(int[] code, PeerSets sets, int from, int to, int peer) {
         for (int i = from; i < to; i++) {
-            if (matches(matchers, code[i], peer)) {
+            if (matches(code, sets, code[i], peer)) {
                 return true;
             }
         }
         return false;
     }
 
-    private static boolean matches(Object[] matchers, int ref, int peer) {
+    private static boolean matches(int[] code, PeerSets sets, int ref, int peer) {
         int kind = ref & 3;
         if (kind == SET) {
-            return ((IntHashSet) matchers[ref >>> 2]).contains(peer);
+            return sets.contains(ref >>> 2, peer);
         }
-        return kind == ALL || ((IpBlockTrie) matchers[ref >>> 2]).matches(peer);
+        return kind == ALL || trieMatches(code, ref >>> 2, peer);
+    }
+
+    /** {@link IpBlockTrie#matches} on the trie laid out at {@code root}. */
+    private static boolean trieMatches(int[] code, int root, int address) {
+        int v = code[root + 2];
+        int node = root;
+        for (int depth = 0; depth < 32; depth++) {
+            node = code[node + (address >>> (31 - depth) & 1)];
+            if (node == 0) {
+                break;
+            }
+            v = code[node + 2];
+        }
+        return v != 0;
     }
 
     /** {@link #floor(int[], int, int, int)} over a whole array. */
