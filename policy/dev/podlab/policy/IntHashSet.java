@@ -38,14 +38,10 @@ final class IntHashSet {
 
     /**
      * The hash table, for {@link PeerSets} to probe as {@link #contains} does (key 0 is not in
-     * it); replaced when the set grows.
+     * it; the mask is its length minus one); replaced when the set grows.
      */
     int[] slots() {
         return slots;
-    }
-
-    int mask() {
-        return mask;
     }
 
     boolean contains(int key) {

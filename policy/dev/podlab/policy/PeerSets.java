@@ -5,7 +5,7 @@ import java.util.BitSet;
 
 /**
  * The selector peer sets of a {@link PolicyIndex} by id, laid out for the packet path: per id,
- * the set's hash slots and mask in two arrays, so {@link #contains} goes from the id a
+ * the set's hash slots (their length gives the mask), so {@link #contains} goes from the id a
  * {@link PortTable} ref carries to the slot it probes without loading the {@link PeerSet} or its
  * {@link IntHashSet}. A set keeps its id (the lowest free one, so the arrays stay dense) from
  * {@link #register} to {@link #unregister}; whenever its hash table grows the set calls
@@ -18,7 +18,6 @@ import java.util.BitSet;
 final class PeerSets {
     private PeerSet[] sets = new PeerSet[16];
     private int[][] slots = new int[16][];
-    private int[] masks = new int[16];
     private final BitSet used = new BitSet();
 
     /** Gives the set an id, the lowest free. */
@@ -28,7 +27,6 @@ final class PeerSets {
         if (id == sets.length) {
             sets = Arrays.copyOf(sets, id * 2);
             slots = Arrays.copyOf(slots, id * 2);
-            masks = Arrays.copyOf(masks, id * 2);
         }
         sets[id] = set;
         return id;
@@ -43,7 +41,6 @@ final class PeerSets {
     /** Takes the set's current hash table (after it was created or resized). */
     void refresh(PeerSet set) {
         slots[set.id] = set.addresses.slots();
-        masks[set.id] = set.addresses.mask();
     }
 
     /** Whether set {@code id} holds {@code address}: {@link IntHashSet#contains} on its arrays. */
@@ -52,7 +49,7 @@ final class PeerSets {
             return sets[id].addresses.contains(0); // kept beside the table
         }
         int[] s = slots[id];
-        int m = masks[id];
+        int m = s.length - 1;
         for (int i = IntHashSet.hash(address) & m; ; i = (i + 1) & m) {
             int v = s[i];
             if (v == address) {
