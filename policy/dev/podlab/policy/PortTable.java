@@ -71,9 +71,13 @@ final class PortTable {
     static final int ALL = 0;
     static final int SET = 1;
     static final int TRIE = 2;
+    /** A word's kind when it points to a list of refs (count, then the refs). */
+    private static final int LIST = 3;
+    /** The word of no matchers. */
+    private static final int NONE = -1;
 
     /** Offset of slot 0's header in {@link #code}; each slot has two ints. */
-    private static final int SLOT_BASE = 4;
+    private static final int SLOT_BASE = 3;
 
     /** The protocol slot of an IP protocol number, or -1 (ICMP, and anything but TCP, UDP, SCTP). */
     static int slot(int ipProtocol) {
@@ -87,7 +91,7 @@ final class PortTable {
     private PortTable(Builder b) {
         List<PeerMatcher> any = distinct(b.anyProtocol);
         int count = b.anyProtocol.size();
-        int refs = any.size();
+        int lists = listSize(any);
         // Per slot: segment starts and the segments' matchers.
         List<int[]> startsOf = new ArrayList<>();
         List<List<List<PeerMatcher>>> segmentsOf = new ArrayList<>();
@@ -112,24 +116,23 @@ final class PortTable {
                 }
                 List<PeerMatcher> d = distinct(covering);
                 segments.add(d);
-                refs += d.size();
+                lists += listSize(d);
             }
             startsOf.add(bounds.stream().mapToInt(Integer::intValue).toArray());
             segmentsOf.add(segments);
-            size += bounds.isEmpty() ? 0 : 2 * bounds.size() + 1;
-            size += 3 * b.named.get(s).size();
+            size += 2 * bounds.size() + 3 * b.named.get(s).size();
         }
         // Everything but the tries has a known size: they go after it, in first-use order.
-        Layout out = new Layout(size + refs);
-        int[] c = new int[size + refs];
+        Layout out = new Layout(size + lists);
+        int[] c = new int[size + lists];
         int at = SLOT_BASE + 2 * SLOTS;
         for (int s = 0; s < SLOTS; s++) {
-            int[] starts = startsOf.get(s);
+            int n = startsOf.get(s).length;
             c[SLOT_BASE + 2 * s] = at;
-            c[SLOT_BASE + 2 * s + 1] = starts.length;
-            at += starts.length == 0 ? 0 : 2 * starts.length + 1;
+            c[SLOT_BASE + 2 * s + 1] = n;
+            at += 2 * n;
         }
-        c[2] = at;
+        c[1] = at;
         for (int s = 0; s < SLOTS; s++) {
             for (Clause cl : b.named.get(s)) {
                 c[at] = s;
@@ -138,29 +141,42 @@ final class PortTable {
                 at += 3;
             }
         }
-        c[3] = at;
-        c[0] = at;
-        for (PeerMatcher m : any) {
-            c[at++] = out.ref(m);
-        }
-        c[1] = at;
+        c[2] = at;
+        int[] next = {at};
+        c[0] = word(any, c, next, out);
         for (int s = 0; s < SLOTS; s++) {
             int[] starts = startsOf.get(s);
             int base = c[SLOT_BASE + 2 * s];
             int n = starts.length;
             for (int k = 0; k < n; k++) {
                 c[base + k] = starts[k];
-                c[base + n + k] = at;
-                for (PeerMatcher m : segmentsOf.get(s).get(k)) {
-                    c[at++] = out.ref(m);
-                }
-            }
-            if (n > 0) {
-                c[base + 2 * n] = at;
+                c[base + n + k] = word(segmentsOf.get(s).get(k), c, next, out);
             }
         }
         code = out.withTries(c);
         clauses = count;
+    }
+
+    /** Ints a matcher list takes beside its word: none for zero or one matcher. */
+    private static int listSize(List<PeerMatcher> matchers) {
+        return matchers.size() < 2 ? 0 : 1 + matchers.size();
+    }
+
+    /** The word of a matcher list: {@link #NONE}, its one ref, or a {@link #LIST} laid out at {@code next[0]}. */
+    private static int word(List<PeerMatcher> matchers, int[] c, int[] next, Layout out) {
+        if (matchers.isEmpty()) {
+            return NONE;
+        }
+        if (matchers.size() == 1) {
+            return out.ref(matchers.get(0));
+        }
+        int at = next[0];
+        c[at] = matchers.size();
+        for (int i = 0; i < matchers.size(); i++) {
+            c[at + 1 + i] = out.ref(matchers.get(i));
+        }
+        next[0] = at + 1 + matchers.size();
+        return at << 2 | LIST;
     }
 
     /** Refs to matchers; tries get offsets after {@code base} as they are first referred to. */
@@ -254,7 +270,7 @@ final class PortTable {
      */
     static boolean allows(int[] code, PeerSets sets, int peer, int slot, int port, ContainerPorts destination) {
         int[] c = code;
-        if (anyMatches(c, sets, c[0], c[1], peer)) {
+        if (wordMatches(c, sets, c[0], peer)) {
             return true;
         }
         if (slot < 0) {
@@ -265,16 +281,12 @@ final class PortTable {
         if (n > 0) {
             int base = c[h];
             int k = floor(c, base, n, port);
-            if (k >= 0) {
-                int at = base + n + k;
-                if (anyMatches(c, sets, c[at], c[at + 1], peer)) {
-                    return true;
-                }
+            if (k >= 0 && wordMatches(c, sets, c[base + n + k], peer)) {
+                return true;
             }
         }
-        int end = c[3];
         if (destination != null) {
-            for (int i = c[2]; i < end; i += 3) {
+            for (int i = c[1], end = c[2]; i < end; i += 3) {
                 if (c[i] == slot && destination.has(c[i + 1], slot, port) && matches(c, sets, c[i + 2], peer)) {
                     return true;
                 }
@@ -283,8 +295,16 @@ final class PortTable {
         return false;
     }
 
-    private static boolean anyMatches(int[] code, PeerSets sets, int from, int to, int peer) {
-        for (int i = from; i < to; i++) {
+    /** Whether a word's matchers (none, one ref, or a list) let {@code peer} through. */
+    private static boolean wordMatches(int[] code, PeerSets sets, int word, int peer) {
+        if (word < 0) {
+            return false;
+        }
+        if ((word & 3) != LIST) {
+            return matches(code, sets, word, peer);
+        }
+        int at = word >>> 2;
+        for (int i = at + 1, end = at + 1 + code[at]; i < end; i++) {
             if (matches(code, sets, code[i], peer)) {
                 return true;
             }
