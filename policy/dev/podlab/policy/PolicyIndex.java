@@ -17,16 +17,20 @@ import java.util.Map;
  *
  * <h2>Data layout</h2>
  * <pre>
- *   address ──IntIntHashMap──▶ pod id ──▶ PodEntry
- *                                          ├─ ingress PortTable ─┐  null: not isolated
- *                                          ├─ egress  PortTable ─┤
- *                                          ├─ ContainerPorts     │  (named ports, egress side)
- *                                          └─ own node addresses │  (IntHashSet)
- *                                                                ▼
- *   PortTable: protocol slot ─▶ sorted segment starts ─binary search(port)─▶ PeerMatcher[]
- *              + matchers of rules without ports (every protocol)
- *   PeerMatcher: ALL | PeerSet (IntHashSet of pod IPs, shared per selector) | IpBlockTrie
+ *   address ──IntIntHashMap──▶ pod id ──▶ ingressTables[id] ─┐  int[] table; null: not isolated
+ *                                         egressTables[id]  ─┤
+ *                                         podPorts[id]       │  (named ports, egress side)
+ *                                         ownNode[id]        │  (IntHashSet; nodeBits first)
+ *                                         pods[id]: PodEntry │  (updates only)
+ *                                                            ▼
+ *   PortTable code: protocol slot ─▶ sorted segment starts ─binary search(port)─▶ word
+ *                   + the word of rules without ports (every protocol)
+ *   word: none | one ref | list of refs;  ref: ALL | set id ─▶ PeerSets slots (pod IPs)
+ *                                              | trie laid out in the same int[]
  * </pre>
+ * The packet path reads arrays only, by pod id and by set id, and never the objects updates
+ * work with ({@code PodEntry}, {@link PortTable}, {@link PeerSet}, {@link IpBlockTrie}): with
+ * a thousand distinct tables in use, each object on the way was a cache miss of its own.
  * <ul>
  * <li>Per pod and direction: the ids of the policies of its namespace that select it and isolate
  *     it in that direction (sorted {@code int[]}), and a {@link PortTable} compiled from their
@@ -34,19 +38,21 @@ import java.util.Map;
  *     name (egress: resolved on the destination pod per packet). Pods whose tables would be
  *     equal (same compiled policies; for ingress the same container ports) share one, counted.
  * <li>Per distinct selector peer: a {@link PeerSet}, the IPs of the pods it selects, shared by
- *     every rule of every policy with the same selectors (reference counted).
+ *     every rule of every policy with the same selectors (reference counted); tables name it by
+ *     its id in {@link PeerSets}.
  * <li>Per rule: one {@link IpBlockTrie} for its ipBlock peers; a pod's table merges the tries of
- *     all rules that meet in one port segment into one (see {@link PortTable}).
+ *     all rules that meet in one port segment into one and lays it out in its own array (see
+ *     {@link PortTable}).
  * <li>Reverse indexes for updates: namespace to pod ids and to policy ids ({@link BitSet}s),
  *     namespace to the podSelector-only peer sets scoped to it, the list of peer sets with a
  *     namespace selector.
  * </ul>
  *
  * <h2>Per packet</h2>
- * One address lookup for the pod the side concerns, the self and own-node exemptions, one
- * binary search over the segments of the pod's table for the protocol, then the few matchers
- * there (a hash probe each, or a trie walk of at most 32 steps). No allocation, no boxing, no
- * iterator: arrays and indexes only.
+ * One address lookup for the pod the side concerns, the self exemption, one binary search over
+ * the segments of the pod's table for the protocol, then the few matchers there (a hash probe
+ * each, or a trie walk of at most 32 steps); the own-node exemption only if the table denies.
+ * No allocation, no boxing, no iterator: arrays and indexes only.
  *
  * <h2>Update costs</h2>
  * With {@code P} the policies of the pod's namespace, {@code S} the peer sets that can hold it

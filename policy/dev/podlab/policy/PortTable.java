@@ -14,8 +14,8 @@ import java.util.TreeSet;
  * looks up for a packet once it knows the pod a policy side concerns. Every rule of every policy
  * isolating the pod in that direction is spread over it:
  * <ul>
- * <li>a rule without ports: its peer matchers go to the any-protocol list, checked for every
- *     protocol (ICMP included, as a missing {@code ports} means all protocols);
+ * <li>a rule without ports: its peer matchers go to the table's any-protocol word, checked for
+ *     every protocol (ICMP included, as a missing {@code ports} means all protocols);
  * <li>a port entry with a number, a range or no port: a clause {@code [low, high] -> matchers}
  *     in its protocol's table. The clauses of a protocol are cut into disjoint segments at their
  *     boundaries; each segment keeps the distinct matchers of the clauses covering it, so a port
@@ -34,21 +34,23 @@ import java.util.TreeSet;
  * its own. {@link #code} holds everything, ipBlock tries included; {@link PolicyIndex} keeps it
  * by pod id and passes it to {@link #allows}, so a lookup does not load the table object either:
  * <pre>
- *   0, 1          the any-protocol refs are code[code[0]] .. code[code[1] - 1]
- *   2, 3          the named-port entries are code[code[2]] .. code[code[3] - 1], 3 ints each
- *   4+2s, 5+2s    protocol slot s: offset b of its segment block, segment count n (0: none)
+ *   0             the word of the rules without ports (every protocol)
+ *   1, 2          the named-port entries are code[code[1]] .. code[code[2] - 1], 3 ints each
+ *   3+2s, 4+2s    protocol slot s: offset b of its segment block, segment count n (0: none)
  *   b .. b+n-1    the segment starts, ascending: the binary search runs here
- *   b+n .. b+2n   n + 1 offsets: segment k's refs are code[code[b+n+k]] .. code[code[b+n+k+1] - 1]
+ *   b+n .. b+2n-1 segment k's word
  *   named         (protocol slot, port name id, ref) per named-port clause
- *   refs          the matcher refs the offsets above delimit
+ *   lists         per word of two matchers or more: the count, then the refs
  *   tries         per node: offset of the child for bit 0, for bit 1 (0: none), verdict (0, 1)
  * </pre>
  * A ref is {@code value << 2 | kind}: kind {@link #ALL} (every peer), {@link #SET} (value: the
  * id of a selector peer set in {@link PeerSets}, probed there without loading the set) or
  * {@link #TRIE} (value: the offset of an {@link IpBlockTrie}'s root node in the code; the walk
  * indexes the child by the address bit instead of branching on it). The kind in the ref
- * replaces a virtual call per matcher by compares. Each distinct trie is laid out once, however
- * many segments refer to it.
+ * replaces a virtual call per matcher by compares. A word is what a segment (or the rules
+ * without ports) allows: -1 for no matcher, the ref itself for one (most segments: one rule's
+ * peers, or the ALL of a rule without peers), or {@code offset << 2 | 3} for a list. Each
+ * distinct trie is laid out once, however many segments refer to it.
  *
  * <p>Size: a protocol with {@code n} clauses has at most {@code 2n} segments, each holding at
  * most {@code n} matchers. Immutable; rebuilt for a pod when its policies or its ports change.
