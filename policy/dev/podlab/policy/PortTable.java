@@ -348,8 +348,23 @@ final class PortTable {
      * no predictable order, and a classic binary search paid a branch misprediction per step.
      */
     static int floor(int[] a, int from, int n, int port) {
-        if (n == 0) {
-            return -1;
+        if (n <= 4) {
+            // Few starts, the usual table: count those at or below the port. The loads do not
+            // wait on each other as the halving's do; the tests on n follow the table's size.
+            int k = -1;
+            if (n > 0) {
+                k += a[from] <= port ? 1 : 0;
+            }
+            if (n > 1) {
+                k += a[from + 1] <= port ? 1 : 0;
+            }
+            if (n > 2) {
+                k += a[from + 2] <= port ? 1 : 0;
+            }
+            if (n > 3) {
+                k += a[from + 3] <= port ? 1 : 0;
+            }
+            return k;
         }
         int base = from;
         while (n > 1) {
