@@ -346,6 +346,7 @@ final class PortTable {
      * {@code a[from..from+n)} at or below {@code port}, or -1. Branch-free halving (the step is
      * a conditional move, the loop count depends only on the length): packets ask for ports in
      * no predictable order, and a classic binary search paid a branch misprediction per step.
+     * Up to four starts are counted instead, without a chain of dependent loads.
      */
     static int floor(int[] a, int from, int n, int port) {
         if (n <= 4) {
