@@ -5,8 +5,9 @@ import java.util.Arrays;
 /**
  * Open-addressing hash set of {@code int} keys (IPv4 addresses): linear probing, backward-shift
  * deletion, load factor at most 1/2. Every int is a valid key: 0 marks an empty slot, so the key 0
- * ({@code 0.0.0.0}) is kept in a flag beside the table. {@link #contains} allocates nothing; it is
- * the ipset lookup of {@link PolicyIndex}'s packet path. The only iteration is
+ * ({@code 0.0.0.0}) is kept in a flag beside the table. {@link #contains} allocates nothing; the
+ * ipset lookup of {@link PolicyIndex}'s packet path is the same probe, run by {@link PeerSets}
+ * on {@link #slots()}. The only iteration is
  * {@link #toSortedArray()}, so nothing printed depends on hashing.
  */
 final class IntHashSet {
@@ -34,6 +35,14 @@ final class IntHashSet {
 
     int size() {
         return size + (hasZero ? 1 : 0);
+    }
+
+    /**
+     * The hash table, for {@link PeerSets} to probe as {@link #contains} does (key 0 is not in
+     * it; the mask is its length minus one); replaced when the set grows.
+     */
+    int[] slots() {
+        return slots;
     }
 
     boolean contains(int key) {

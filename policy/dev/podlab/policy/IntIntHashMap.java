@@ -2,21 +2,24 @@ package dev.podlab.policy;
 
 /**
  * Open-addressing map from {@code int} keys (IPv4 addresses) to non-negative {@code int} values
- * (pod ids), -1 meaning absent. Same layout as {@link IntHashSet}: linear probing, backward-shift
- * deletion, key 0 kept beside the table. {@link #get} allocates nothing.
+ * (pod ids), -1 meaning absent. Same scheme as {@link IntHashSet}: linear probing, backward-shift
+ * deletion, key 0 kept beside the table. Keys and values are interleaved in one array (the key
+ * of slot {@code i} at {@code 2i}, its value at {@code 2i + 1}), so a hit reads its value from
+ * the cache line it found the key in: {@link #get} is the first step of every
+ * {@link PolicyIndex} lookup. {@link #get} allocates nothing.
  */
 final class IntIntHashMap {
     static final int ABSENT = -1;
     private static final int EMPTY = 0;
-    private int[] keys;
-    private int[] values;
+    /** Key at {@code 2i}, value at {@code 2i + 1}. */
+    private int[] entries;
+    /** Slots minus one: a slot index, not an array index. */
     private int mask;
     private int size;
     private int zeroValue = ABSENT;
 
     IntIntHashMap() {
-        keys = new int[16];
-        values = new int[16];
+        entries = new int[32];
         mask = 15;
     }
 
@@ -29,14 +32,14 @@ final class IntIntHashMap {
         if (key == EMPTY) {
             return zeroValue;
         }
-        int[] k = keys;
+        int[] e = entries;
         int m = mask;
         for (int i = IntHashSet.hash(key) & m; ; i = (i + 1) & m) {
-            int v = k[i];
-            if (v == key) {
-                return values[i];
+            int k = e[2 * i];
+            if (k == key) {
+                return e[2 * i + 1];
             }
-            if (v == EMPTY) {
+            if (k == EMPTY) {
                 return ABSENT;
             }
         }
@@ -51,19 +54,19 @@ final class IntIntHashMap {
             zeroValue = value;
             return;
         }
-        if ((size + 1) * 2 > keys.length) {
-            resize(keys.length * 2);
+        if ((size + 1) * 2 > mask + 1) {
+            resize(2 * (mask + 1));
         }
         int i = IntHashSet.hash(key) & mask;
-        while (keys[i] != EMPTY) {
-            if (keys[i] == key) {
-                values[i] = value;
+        while (entries[2 * i] != EMPTY) {
+            if (entries[2 * i] == key) {
+                entries[2 * i + 1] = value;
                 return;
             }
             i = (i + 1) & mask;
         }
-        keys[i] = key;
-        values[i] = value;
+        entries[2 * i] = key;
+        entries[2 * i + 1] = value;
         size++;
     }
 
@@ -75,41 +78,39 @@ final class IntIntHashMap {
             return old;
         }
         int i = IntHashSet.hash(key) & mask;
-        while (keys[i] != key) {
-            if (keys[i] == EMPTY) {
+        while (entries[2 * i] != key) {
+            if (entries[2 * i] == EMPTY) {
                 return ABSENT;
             }
             i = (i + 1) & mask;
         }
-        int old = values[i];
+        int old = entries[2 * i + 1];
         int hole = i;
-        for (int j = (hole + 1) & mask; keys[j] != EMPTY; j = (j + 1) & mask) {
-            int home = IntHashSet.hash(keys[j]) & mask;
+        for (int j = (hole + 1) & mask; entries[2 * j] != EMPTY; j = (j + 1) & mask) {
+            int home = IntHashSet.hash(entries[2 * j]) & mask;
             if (((j - home) & mask) >= ((j - hole) & mask)) {
-                keys[hole] = keys[j];
-                values[hole] = values[j];
+                entries[2 * hole] = entries[2 * j];
+                entries[2 * hole + 1] = entries[2 * j + 1];
                 hole = j;
             }
         }
-        keys[hole] = EMPTY;
+        entries[2 * hole] = EMPTY;
         size--;
         return old;
     }
 
     private void resize(int capacity) {
-        int[] oldKeys = keys;
-        int[] oldValues = values;
-        keys = new int[capacity];
-        values = new int[capacity];
+        int[] old = entries;
+        entries = new int[2 * capacity];
         mask = capacity - 1;
-        for (int s = 0; s < oldKeys.length; s++) {
-            if (oldKeys[s] != EMPTY) {
-                int i = IntHashSet.hash(oldKeys[s]) & mask;
-                while (keys[i] != EMPTY) {
+        for (int s = 0; s < old.length; s += 2) {
+            if (old[s] != EMPTY) {
+                int i = IntHashSet.hash(old[s]) & mask;
+                while (entries[2 * i] != EMPTY) {
                     i = (i + 1) & mask;
                 }
-                keys[i] = oldKeys[s];
-                values[i] = oldValues[s];
+                entries[2 * i] = old[s];
+                entries[2 * i + 1] = old[s + 1];
             }
         }
     }

@@ -162,6 +162,20 @@ final class IpBlockTrie extends PeerMatcher {
         return blocks;
     }
 
+    /** Node {@code node}'s child for bit 0 (0: none; node 0 is the root). */
+    int child0(int node) {
+        return child0[node];
+    }
+
+    int child1(int node) {
+        return child1[node];
+    }
+
+    /** The union's verdict for addresses whose deepest matching node is {@code node}. */
+    boolean verdict(int node) {
+        return verdict[node];
+    }
+
     /** Nodes in the trie, the root included. */
     int nodeCount() {
         return nodes;

@@ -36,11 +36,36 @@ final class PeerSet extends PeerMatcher {
     }
 
     final Key key;
+    /** Read-only outside: members change through {@link #add} and {@link #remove}. */
     final IntHashSet addresses = new IntHashSet();
+    /** The set's id in {@link #registry}, which {@link PortTable} refs carry. */
+    final int id;
+    private final PeerSets registry;
     int references;
 
-    PeerSet(Key key) {
+    PeerSet(Key key, PeerSets registry) {
         this.key = key;
+        this.registry = registry;
+        this.id = registry.register(this);
+        registry.refresh(this);
+    }
+
+    /** Adds a member; the registry follows if the hash table grew. */
+    void add(int address) {
+        int[] before = addresses.slots();
+        addresses.add(address);
+        if (addresses.slots() != before) {
+            registry.refresh(this);
+        }
+    }
+
+    void remove(int address) {
+        addresses.remove(address);
+    }
+
+    /** Gives the id back: the set is no longer used by any policy. */
+    void unregister() {
+        registry.unregister(this);
     }
 
     /** Whether the namespace selector (if any) holds for a namespace with these labels. */

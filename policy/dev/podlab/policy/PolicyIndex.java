@@ -17,16 +17,20 @@ import java.util.Map;
  *
  * <h2>Data layout</h2>
  * <pre>
- *   address ──IntIntHashMap──▶ pod id ──▶ PodEntry
- *                                          ├─ ingress PortTable ─┐  null: not isolated
- *                                          ├─ egress  PortTable ─┤
- *                                          ├─ ContainerPorts     │  (named ports, egress side)
- *                                          └─ own node addresses │  (IntHashSet)
- *                                                                ▼
- *   PortTable: protocol slot ─▶ sorted segment starts ─binary search(port)─▶ PeerMatcher[]
- *              + matchers of rules without ports (every protocol)
- *   PeerMatcher: ALL | PeerSet (IntHashSet of pod IPs, shared per selector) | IpBlockTrie
+ *   address ──IntIntHashMap──▶ pod id ──▶ ingressTables[id] ─┐  int[] table; null: not isolated
+ *                                         egressTables[id]  ─┤
+ *                                         podPorts[id]       │  (named ports, egress side)
+ *                                         ownNode[id]        │  (IntHashSet; nodeBits first)
+ *                                         pods[id]: PodEntry │  (updates only)
+ *                                                            ▼
+ *   PortTable code: protocol slot ─▶ sorted segment starts ─binary search(port)─▶ word
+ *                   + the word of rules without ports (every protocol)
+ *   word: none | one ref | list of refs;  ref: ALL | set id ─▶ PeerSets slots (pod IPs)
+ *                                              | trie laid out in the same int[]
  * </pre>
+ * The packet path reads arrays only, by pod id and by set id, and never the objects updates
+ * work with ({@code PodEntry}, {@link PortTable}, {@link PeerSet}, {@link IpBlockTrie}): with
+ * a thousand distinct tables in use, each object on the way was a cache miss of its own.
  * <ul>
  * <li>Per pod and direction: the ids of the policies of its namespace that select it and isolate
  *     it in that direction (sorted {@code int[]}), and a {@link PortTable} compiled from their
@@ -34,19 +38,21 @@ import java.util.Map;
  *     name (egress: resolved on the destination pod per packet). Pods whose tables would be
  *     equal (same compiled policies; for ingress the same container ports) share one, counted.
  * <li>Per distinct selector peer: a {@link PeerSet}, the IPs of the pods it selects, shared by
- *     every rule of every policy with the same selectors (reference counted).
+ *     every rule of every policy with the same selectors (reference counted); tables name it by
+ *     its id in {@link PeerSets}.
  * <li>Per rule: one {@link IpBlockTrie} for its ipBlock peers; a pod's table merges the tries of
- *     all rules that meet in one port segment into one (see {@link PortTable}).
+ *     all rules that meet in one port segment into one and lays it out in its own array (see
+ *     {@link PortTable}).
  * <li>Reverse indexes for updates: namespace to pod ids and to policy ids ({@link BitSet}s),
  *     namespace to the podSelector-only peer sets scoped to it, the list of peer sets with a
  *     namespace selector.
  * </ul>
  *
  * <h2>Per packet</h2>
- * One address lookup for the pod the side concerns, the self and own-node exemptions, one
- * binary search over the segments of the pod's table for the protocol, then the few matchers
- * there (a hash probe each, or a trie walk of at most 32 steps). No allocation, no boxing, no
- * iterator: arrays and indexes only.
+ * One address lookup for the pod the side concerns, the self exemption, one binary search over
+ * the segments of the pod's table for the protocol, then the few matchers there (a hash probe
+ * each, or a trie walk of at most 32 steps); the own-node exemption only if the table denies.
+ * No allocation, no boxing, no iterator: arrays and indexes only.
  *
  * <h2>Update costs</h2>
  * With {@code P} the policies of the pod's namespace, {@code S} the peer sets that can hold it
@@ -72,20 +78,23 @@ public final class PolicyIndex {
     private static final PeerMatcher[] ALL_PEERS = {PeerMatcher.ALL};
     private static final int[] NO_IDS = new int[0];
 
-    /** A pod and its compiled view; replaced whole when the pod is upserted again. */
+    /**
+     * A pod and its compiled view; replaced whole when the pod is upserted again. Its tables are
+     * in {@link #ingressTables} and {@link #egressTables} at its id.
+     */
     private static final class PodEntry {
+        final int id;
         final PolicyEvaluator.Pod pod;
         final ContainerPorts ports;
         final IntHashSet ownNode;
         int[] ingressPolicies = NO_IDS;
         int[] egressPolicies = NO_IDS;
-        PortTable ingress;
-        PortTable egress;
         /** The shared tables' keys, null when the pod has no table in that direction. */
         TableKey ingressKey;
         TableKey egressKey;
 
-        PodEntry(PolicyEvaluator.Pod pod, ContainerPorts ports, IntHashSet ownNode) {
+        PodEntry(int id, PolicyEvaluator.Pod pod, ContainerPorts ports, IntHashSet ownNode) {
+            this.id = id;
             this.pod = pod;
             this.ports = ports;
             this.ownNode = ownNode;
@@ -113,10 +122,28 @@ public final class PolicyIndex {
     }
 
     private final Map<String, IntHashSet> nodeAddresses = new HashMap<>();
+    /**
+     * A filter of every node's addresses: bit {@code nodeBit(a)} is set for each. The own-node
+     * exemption, asked on every packet a table denies, first tests the source's bit: one load of
+     * a small array every lookup shares, clear for nearly every address that is no node's (at
+     * most one node address per 64 bits), where the destination's own node set would cost a
+     * hash probe in a set of its own.
+     */
+    private final long[] nodeBits;
+    private final int nodeBitShift;
     private final Map<String, Integer> portNames = new HashMap<>();
     private final Map<String, Map<String, String>> namespaceLabels = new HashMap<>();
 
     private PodEntry[] pods = new PodEntry[16];
+    /*
+     * What the packet path reads of a pod, by pod id, beside its entry: the two tables (null: not
+     * isolated), its container ports (named ports of egress rules) and its node's addresses. A
+     * lookup goes from the address map straight to the table without loading the entry.
+     */
+    private int[][] ingressTables = new int[16][];
+    private int[][] egressTables = new int[16][];
+    private ContainerPorts[] podPorts = new ContainerPorts[16];
+    private IntHashSet[] ownNode = new IntHashSet[16];
     private final IdAllocator podIdAllocator = new IdAllocator();
     private final Map<String, Integer> podIds = new HashMap<>();
     private final IntIntHashMap podByAddress = new IntIntHashMap();
@@ -128,18 +155,36 @@ public final class PolicyIndex {
     private final Map<String, BitSet> policiesByNamespace = new HashMap<>();
 
     private final Map<PeerSet.Key, PeerSet> peerSets = new HashMap<>();
+    /** The same sets by id, as the tables refer to them. */
+    private final PeerSets setsById = new PeerSets();
     private final Map<String, List<PeerSet>> scopedSets = new HashMap<>();
     private final List<PeerSet> namespaceSelectorSets = new ArrayList<>();
 
     /** @param nodes every node with its addresses: traffic from a destination pod's own node passes ingress */
     public PolicyIndex(List<PolicyEvaluator.Node> nodes) {
+        int count = 0;
         for (PolicyEvaluator.Node n : nodes) {
             IntHashSet addresses = new IntHashSet(n.addresses().size());
             for (int a : n.addresses()) {
                 addresses.add(a);
             }
             nodeAddresses.put(n.name(), addresses);
+            count += n.addresses().size();
         }
+        int log2 = Math.min(30, Math.max(6, 32 - Integer.numberOfLeadingZeros(Math.max(1, count) * 64 - 1)));
+        nodeBits = new long[1 << (log2 - 6)];
+        nodeBitShift = 32 - log2;
+        for (PolicyEvaluator.Node n : nodes) {
+            for (int a : n.addresses()) {
+                int bit = nodeBit(a);
+                nodeBits[bit >>> 6] |= 1L << bit;
+            }
+        }
+    }
+
+    /** The filter bit of an address: the top bits of its Fibonacci hash. */
+    private int nodeBit(int address) {
+        return (address * 0x9E3779B9) >>> nodeBitShift;
     }
 
     // ------------------------------------------------------------------ packet path
@@ -150,30 +195,39 @@ public final class PolicyIndex {
         if (id < 0 || src == dst) {
             return true;
         }
-        PortTable table = pods[id].egress;
+        int[] table = egressTables[id];
         if (table == null) {
             return true;
         }
         int target = podByAddress.get(dst);
-        return table.allows(dst, PortTable.slot(ipProtocol), dstPort, target < 0 ? null : pods[target].ports);
+        return PortTable.allows(table, setsById, dst, PortTable.slot(ipProtocol), dstPort,
+                target < 0 ? null : podPorts[target]);
     }
 
-    /** Ingress side at the destination (includes the own-node exemption and pod-to-itself). */
+    /**
+     * Ingress side at the destination (includes the own-node exemption and pod-to-itself). The
+     * own-node exemption is looked at only when the table denies: the verdict is the same (either
+     * one allows), and the packets a table allows skip the node's address set.
+     */
     public boolean ingressAllowed(int src, int dst, int ipProtocol, int dstPort) {
         int id = podByAddress.get(dst);
         if (id < 0 || src == dst) {
             return true;
         }
-        PodEntry pod = pods[id];
-        PortTable table = pod.ingress;
+        int[] table = ingressTables[id];
         if (table == null) {
             return true;
         }
-        if (pod.ownNode != null && pod.ownNode.contains(src) && podByAddress.get(src) < 0) {
+        // Named ports were resolved on this pod when the table was built.
+        if (PortTable.allows(table, setsById, src, PortTable.slot(ipProtocol), dstPort, null)) {
             return true;
         }
-        // Named ports were resolved on this pod when the table was built.
-        return table.allows(src, PortTable.slot(ipProtocol), dstPort, null);
+        int bit = nodeBit(src);
+        if ((nodeBits[bit >>> 6] & 1L << bit) == 0) {
+            return false; // no node has this address
+        }
+        IntHashSet own = ownNode[id];
+        return own != null && own.contains(src) && podByAddress.get(src) < 0;
     }
 
     /** Both sides: egress at the source and ingress at the destination. */
@@ -248,9 +302,9 @@ public final class PolicyIndex {
             for (int id = members.nextSetBit(0); id >= 0; id = members.nextSetBit(id + 1)) {
                 PolicyEvaluator.Pod pod = pods[id].pod;
                 if (is && set.selects(name, pod.labels(), after)) {
-                    set.addresses.add(pod.ip());
+                    set.add(pod.ip());
                 } else if (!is) {
-                    set.addresses.remove(pod.ip());
+                    set.remove(pod.ip());
                 }
             }
         }
@@ -271,10 +325,16 @@ public final class PolicyIndex {
             podIds.put(key, id);
             if (id == pods.length) {
                 pods = Arrays.copyOf(pods, id * 2);
+                ingressTables = Arrays.copyOf(ingressTables, id * 2);
+                egressTables = Arrays.copyOf(egressTables, id * 2);
+                podPorts = Arrays.copyOf(podPorts, id * 2);
+                ownNode = Arrays.copyOf(ownNode, id * 2);
             }
         }
-        PodEntry entry = new PodEntry(pod, new ContainerPorts(pod.ports(), portNames), nodeAddresses.get(pod.node()));
+        PodEntry entry = new PodEntry(id, pod, new ContainerPorts(pod.ports(), portNames), nodeAddresses.get(pod.node()));
         pods[id] = entry;
+        podPorts[id] = entry.ports;
+        ownNode[id] = entry.ownNode;
         podByAddress.put(pod.ip(), id);
         String ns = pod.namespace();
         podsByNamespace.computeIfAbsent(ns, k -> new BitSet()).set(id);
@@ -282,12 +342,12 @@ public final class PolicyIndex {
         Map<String, String> nsLabels = namespaceLabels(ns);
         for (PeerSet set : candidateSets(ns)) {
             if (set.selects(ns, pod.labels(), nsLabels)) {
-                set.addresses.add(pod.ip());
+                set.add(pod.ip());
             }
         }
         for (PeerSet set : namespaceSelectorSets) {
             if (set.selects(ns, pod.labels(), nsLabels)) {
-                set.addresses.add(pod.ip());
+                set.add(pod.ip());
             }
         }
 
@@ -312,6 +372,10 @@ public final class PolicyIndex {
         }
         detach(id);
         pods[id] = null;
+        ingressTables[id] = null;
+        egressTables[id] = null;
+        podPorts[id] = null;
+        ownNode[id] = null;
         podIdAllocator.free(id);
     }
 
@@ -321,10 +385,10 @@ public final class PolicyIndex {
         PolicyEvaluator.Pod pod = pods[id].pod;
         String ns = pod.namespace();
         for (PeerSet set : candidateSets(ns)) {
-            set.addresses.remove(pod.ip());
+            set.remove(pod.ip());
         }
         for (PeerSet set : namespaceSelectorSets) {
-            set.addresses.remove(pod.ip());
+            set.remove(pod.ip());
         }
         if (podByAddress.get(pod.ip()) == id) {
             podByAddress.remove(pod.ip());
@@ -526,7 +590,7 @@ public final class PolicyIndex {
     private PeerSet acquire(PeerSet.Key key) {
         PeerSet set = peerSets.get(key);
         if (set == null) {
-            set = new PeerSet(key);
+            set = new PeerSet(key, setsById);
             peerSets.put(key, set);
             if (key.scope() != null) {
                 scopedSets.computeIfAbsent(key.scope(), k -> new ArrayList<>()).add(set);
@@ -554,7 +618,7 @@ public final class PolicyIndex {
         for (int id = members.nextSetBit(0); id >= 0; id = members.nextSetBit(id + 1)) {
             PolicyEvaluator.Pod pod = pods[id].pod;
             if (set.selects(namespace, pod.labels(), nsLabels)) {
-                set.addresses.add(pod.ip());
+                set.add(pod.ip());
             }
         }
     }
@@ -565,6 +629,7 @@ public final class PolicyIndex {
                 continue;
             }
             peerSets.remove(set.key);
+            set.unregister();
             if (set.key.scope() != null) {
                 List<PeerSet> scoped = scopedSets.get(set.key.scope());
                 scoped.remove(set);
@@ -644,8 +709,8 @@ public final class PolicyIndex {
         releaseTables(pod);
         pod.ingressKey = in;
         pod.egressKey = out;
-        pod.ingress = ingress;
-        pod.egress = egress;
+        ingressTables[pod.id] = ingress == null ? null : ingress.code;
+        egressTables[pod.id] = egress == null ? null : egress.code;
     }
 
     private TableKey key(PodEntry pod, int[] policyIds, PolicyType direction) {

@@ -2,7 +2,11 @@ package dev.podlab.policy;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 
 /**
@@ -10,22 +14,47 @@ import java.util.TreeSet;
  * looks up for a packet once it knows the pod a policy side concerns. Every rule of every policy
  * isolating the pod in that direction is spread over it:
  * <ul>
- * <li>a rule without ports: its peer matchers go to {@link #anyProtocol}, checked for every
- *     protocol (ICMP included, as a missing {@code ports} means all protocols);
+ * <li>a rule without ports: its peer matchers go to the table's any-protocol word, checked for
+ *     every protocol (ICMP included, as a missing {@code ports} means all protocols);
  * <li>a port entry with a number, a range or no port: a clause {@code [low, high] -> matchers}
  *     in its protocol's table. The clauses of a protocol are cut into disjoint segments at their
  *     boundaries; each segment keeps the distinct matchers of the clauses covering it, so a port
  *     is one binary search over the segment starts away from the only matchers that may apply;
  * <li>a named port: resolved at build time when the pod is the destination (ingress: the pod's
- *     own container ports give numbers, which become clauses); kept as {@code (name, matchers)}
+ *     own container ports give numbers, which become clauses); kept as {@code (name, matcher)}
  *     when the destination is the other end (egress), to be checked against the destination
  *     pod's {@link ContainerPorts} per packet.
  * </ul>
  * A matcher that is {@link PeerMatcher#ALL} makes a segment (or the whole table, when the rule
  * has no ports either) pass without looking at the peer.
  *
+ * <h2>Layout</h2>
+ * Flat, so that a lookup touches one array and the set it probes rather than a tree of small
+ * objects: with a thousand distinct tables in use, every object on the way was a cache miss of
+ * its own. {@link #code} holds everything, ipBlock tries included; {@link PolicyIndex} keeps it
+ * by pod id and passes it to {@link #allows}, so a lookup does not load the table object either:
+ * <pre>
+ *   0             the word of the rules without ports (every protocol)
+ *   1, 2          the named-port entries are code[code[1]] .. code[code[2] - 1], 3 ints each
+ *   3+2s, 4+2s    protocol slot s: offset b of its segment block, segment count n (0: none)
+ *   b .. b+n-1    the segment starts, ascending: the binary search runs here
+ *   b+n .. b+2n-1 segment k's word
+ *   named         (protocol slot, port name id, ref) per named-port clause
+ *   lists         per word of two matchers or more: the count, then the refs
+ *   tries         per node: offset of the child for bit 0, for bit 1 (0: none), verdict (0, 1)
+ * </pre>
+ * A ref is {@code value << 2 | kind}: kind {@link #ALL} (every peer), {@link #SET} (value: the
+ * id of a selector peer set in {@link PeerSets}, probed there without loading the set) or
+ * {@link #TRIE} (value: the offset of an {@link IpBlockTrie}'s root node in the code; the walk
+ * indexes the child by the address bit instead of branching on it). The kind in the ref
+ * replaces a virtual call per matcher by compares. A word is what a segment (or the rules
+ * without ports) allows: -1 for no matcher, the ref itself for one (most segments: one rule's
+ * peers, or the ALL of a rule without peers), or {@code offset << 2 | 3} for a list. Each
+ * distinct trie is laid out once, however many segments refer to it.
+ *
  * <p>Size: a protocol with {@code n} clauses has at most {@code 2n} segments, each holding at
  * most {@code n} matchers. Immutable; rebuilt for a pod when its policies or its ports change.
+ * A set it refers to by id is held by the policies it was compiled from (see {@link PeerSets}).
  */
 final class PortTable {
     /** Protocol slots: {@link Protocol#ordinal()}; -1 for the protocols no port entry can name. */
@@ -39,32 +68,39 @@ final class PortTable {
     }
 
     static final int SLOTS = Protocol.values().length;
-    private static final PeerMatcher[] NONE = new PeerMatcher[0];
+
+    /** Ref kinds (low two bits of a ref). */
+    static final int ALL = 0;
+    static final int SET = 1;
+    static final int TRIE = 2;
+    /** A word's kind when it points to a list of refs (count, then the refs). */
+    private static final int LIST = 3;
+    /** The word of no matchers. */
+    private static final int NONE = -1;
+
+    /** Offset of slot 0's header in {@link #code}; each slot has two ints. */
+    private static final int SLOT_BASE = 3;
 
     /** The protocol slot of an IP protocol number, or -1 (ICMP, and anything but TCP, UDP, SCTP). */
     static int slot(int ipProtocol) {
         return ipProtocol >= 0 && ipProtocol < SLOT_OF.length ? SLOT_OF[ipProtocol] : -1;
     }
 
-    private final boolean allowAll;
-    private final PeerMatcher[] anyProtocol;
-    private final int[][] starts;
-    private final PeerMatcher[][][] segments;
-    private final int[][] namedIds;
-    private final PeerMatcher[][] namedPeers;
+    /** The table; see the class comment. */
+    final int[] code;
     private final int clauses;
 
     private PortTable(Builder b) {
-        anyProtocol = distinct(b.anyProtocol);
-        allowAll = anyProtocol.length == 1 && anyProtocol[0] == PeerMatcher.ALL;
-        starts = new int[SLOTS][];
-        segments = new PeerMatcher[SLOTS][][];
-        namedIds = new int[SLOTS][];
-        namedPeers = new PeerMatcher[SLOTS][];
+        List<PeerMatcher> any = distinct(b.anyProtocol);
         int count = b.anyProtocol.size();
+        int lists = listSize(any);
+        // Per slot: segment starts and the segments' matchers.
+        List<int[]> startsOf = new ArrayList<>();
+        List<List<List<PeerMatcher>>> segmentsOf = new ArrayList<>();
+        int size = SLOT_BASE + 2 * SLOTS;
         for (int s = 0; s < SLOTS; s++) {
             List<Clause> cs = b.ranges.get(s);
-            count += cs.size();
+            count += cs.size() + b.named.get(s).size();
             TreeSet<Integer> bounds = new TreeSet<>();
             for (Clause c : cs) {
                 bounds.add(c.low);
@@ -72,9 +108,7 @@ final class PortTable {
                     bounds.add(c.high + 1);
                 }
             }
-            starts[s] = new int[bounds.size()];
-            segments[s] = new PeerMatcher[bounds.size()][];
-            int k = 0;
+            List<List<PeerMatcher>> segments = new ArrayList<>();
             for (int start : bounds) {
                 List<PeerMatcher> covering = new ArrayList<>();
                 for (Clause c : cs) {
@@ -82,20 +116,113 @@ final class PortTable {
                         covering.add(c.matcher);
                     }
                 }
-                starts[s][k] = start;
-                segments[s][k] = distinct(covering);
-                k++;
+                List<PeerMatcher> d = distinct(covering);
+                segments.add(d);
+                lists += listSize(d);
             }
-            List<Clause> named = b.named.get(s);
-            count += named.size();
-            namedIds[s] = new int[named.size()];
-            namedPeers[s] = new PeerMatcher[named.size()];
-            for (int i = 0; i < named.size(); i++) {
-                namedIds[s][i] = named.get(i).low;
-                namedPeers[s][i] = named.get(i).matcher;
+            startsOf.add(bounds.stream().mapToInt(Integer::intValue).toArray());
+            segmentsOf.add(segments);
+            size += 2 * bounds.size() + 3 * b.named.get(s).size();
+        }
+        // Everything but the tries has a known size: they go after it, in first-use order.
+        Layout out = new Layout(size + lists);
+        int[] c = new int[size + lists];
+        int at = SLOT_BASE + 2 * SLOTS;
+        for (int s = 0; s < SLOTS; s++) {
+            int n = startsOf.get(s).length;
+            c[SLOT_BASE + 2 * s] = at;
+            c[SLOT_BASE + 2 * s + 1] = n;
+            at += 2 * n;
+        }
+        c[1] = at;
+        for (int s = 0; s < SLOTS; s++) {
+            for (Clause cl : b.named.get(s)) {
+                c[at] = s;
+                c[at + 1] = cl.low;
+                c[at + 2] = out.ref(cl.matcher);
+                at += 3;
             }
         }
+        c[2] = at;
+        int[] next = {at};
+        c[0] = word(any, c, next, out);
+        for (int s = 0; s < SLOTS; s++) {
+            int[] starts = startsOf.get(s);
+            int base = c[SLOT_BASE + 2 * s];
+            int n = starts.length;
+            for (int k = 0; k < n; k++) {
+                c[base + k] = starts[k];
+                c[base + n + k] = word(segmentsOf.get(s).get(k), c, next, out);
+            }
+        }
+        code = out.withTries(c);
         clauses = count;
+    }
+
+    /** Ints a matcher list takes beside its word: none for zero or one matcher. */
+    private static int listSize(List<PeerMatcher> matchers) {
+        return matchers.size() < 2 ? 0 : 1 + matchers.size();
+    }
+
+    /** The word of a matcher list: {@link #NONE}, its one ref, or a {@link #LIST} laid out at {@code next[0]}. */
+    private static int word(List<PeerMatcher> matchers, int[] c, int[] next, Layout out) {
+        if (matchers.isEmpty()) {
+            return NONE;
+        }
+        if (matchers.size() == 1) {
+            return out.ref(matchers.get(0));
+        }
+        int at = next[0];
+        c[at] = matchers.size();
+        for (int i = 0; i < matchers.size(); i++) {
+            c[at + 1 + i] = out.ref(matchers.get(i));
+        }
+        next[0] = at + 1 + matchers.size();
+        return at << 2 | LIST;
+    }
+
+    /** Refs to matchers; tries get offsets after {@code base} as they are first referred to. */
+    private static final class Layout {
+        private final Map<IpBlockTrie, Integer> roots = new IdentityHashMap<>();
+        private final List<IpBlockTrie> tries = new ArrayList<>();
+        private int next;
+
+        Layout(int base) {
+            next = base;
+        }
+
+        int ref(PeerMatcher m) {
+            if (m == PeerMatcher.ALL) {
+                return ALL;
+            }
+            if (m instanceof PeerSet set) {
+                return set.id << 2 | SET;
+            }
+            IpBlockTrie t = (IpBlockTrie) m;
+            Integer root = roots.get(t);
+            if (root == null) {
+                root = next;
+                roots.put(t, root);
+                tries.add(t);
+                next += 3 * t.nodeCount();
+            }
+            return root << 2 | TRIE;
+        }
+
+        /** The code with the tries appended at the offsets their refs name. */
+        int[] withTries(int[] c) {
+            int[] out = Arrays.copyOf(c, next);
+            for (IpBlockTrie t : tries) {
+                int base = roots.get(t);
+                for (int node = 0; node < t.nodeCount(); node++) {
+                    int o = base + 3 * node;
+                    out[o] = t.child0(node) == 0 ? 0 : base + 3 * t.child0(node);
+                    out[o + 1] = t.child1(node) == 0 ? 0 : base + 3 * t.child1(node);
+                    out[o + 2] = t.verdict(node) ? 1 : 0;
+                }
+            }
+            return out;
+        }
     }
 
     /**
@@ -103,14 +230,14 @@ final class PortTable {
      * and every ipBlock trie among them merged into one: a lookup then costs one trie walk
      * however many rules of however many policies name ipBlocks for this port.
      */
-    private static PeerMatcher[] distinct(List<PeerMatcher> matchers) {
-        java.util.Set<PeerMatcher> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    private static List<PeerMatcher> distinct(List<PeerMatcher> matchers) {
+        Set<PeerMatcher> seen = Collections.newSetFromMap(new IdentityHashMap<>());
         List<PeerMatcher> out = new ArrayList<>();
         List<IpBlock> blocks = new ArrayList<>();
         int tries = 0;
         for (PeerMatcher m : matchers) {
             if (m == PeerMatcher.ALL) {
-                return new PeerMatcher[] {PeerMatcher.ALL};
+                return List.of(PeerMatcher.ALL);
             }
             if (!seen.add(m)) {
                 continue;
@@ -131,33 +258,38 @@ final class PortTable {
         } else if (tries > 1) {
             out.add(new IpBlockTrie(blocks));
         }
-        return out.isEmpty() ? NONE : out.toArray(NONE);
+        return out;
     }
 
     /**
-     * Whether some rule lets {@code peer} through on this protocol and port.
+     * Whether some rule of the table {@code code} lets {@code peer} through on this protocol and
+     * port.
      *
+     * @param sets        the peer sets the refs name by id
      * @param slot        {@link #slot} of the IP protocol
      * @param destination the destination pod's container ports, for named ports kept unresolved
      *                    (egress); null when the destination is no pod
      */
-    boolean allows(int peer, int slot, int port, ContainerPorts destination) {
-        if (allowAll || anyMatches(anyProtocol, peer)) {
+    static boolean allows(int[] code, PeerSets sets, int peer, int slot, int port, ContainerPorts destination) {
+        int[] c = code;
+        if (wordMatches(c, sets, c[0], peer)) {
             return true;
         }
         if (slot < 0) {
             return false;
         }
-        int[] st = starts[slot];
-        int k = floor(st, port);
-        if (k >= 0 && anyMatches(segments[slot][k], peer)) {
-            return true;
+        int h = SLOT_BASE + 2 * slot;
+        int n = c[h + 1];
+        if (n > 0) {
+            int base = c[h];
+            int k = floor(c, base, n, port);
+            if (k >= 0 && wordMatches(c, sets, c[base + n + k], peer)) {
+                return true;
+            }
         }
-        int[] ids = namedIds[slot];
-        if (ids.length > 0 && destination != null) {
-            PeerMatcher[] peers = namedPeers[slot];
-            for (int i = 0; i < ids.length; i++) {
-                if (destination.has(ids[i], slot, port) && peers[i].matches(peer)) {
+        if (destination != null) {
+            for (int i = c[1], end = c[2]; i < end; i += 3) {
+                if (c[i] == slot && destination.has(c[i + 1], slot, port) && matches(c, sets, c[i + 2], peer)) {
                     return true;
                 }
             }
@@ -165,32 +297,83 @@ final class PortTable {
         return false;
     }
 
-    private static boolean anyMatches(PeerMatcher[] matchers, int peer) {
-        for (int i = 0; i < matchers.length; i++) {
-            if (matchers[i].matches(peer)) {
+    /** Whether a word's matchers (none, one ref, or a list) let {@code peer} through. */
+    private static boolean wordMatches(int[] code, PeerSets sets, int word, int peer) {
+        if (word < 0) {
+            return false;
+        }
+        if ((word & 3) != LIST) {
+            return matches(code, sets, word, peer);
+        }
+        int at = word >>> 2;
+        for (int i = at + 1, end = at + 1 + code[at]; i < end; i++) {
+            if (matches(code, sets, code[i], peer)) {
                 return true;
             }
         }
         return false;
     }
 
-    /**
-     * The index of the last start at or below {@code port}, or -1. Branch-free halving (the step
-     * is a conditional move, the loop count depends only on the length): packets ask for ports
-     * in no predictable order, and a classic binary search paid a branch misprediction per step.
-     */
-    static int floor(int[] starts, int port) {
-        int n = starts.length;
-        if (n == 0) {
-            return -1;
+    private static boolean matches(int[] code, PeerSets sets, int ref, int peer) {
+        int kind = ref & 3;
+        if (kind == SET) {
+            return sets.contains(ref >>> 2, peer);
         }
-        int base = 0;
+        return kind == ALL || trieMatches(code, ref >>> 2, peer);
+    }
+
+    /** {@link IpBlockTrie#matches} on the trie laid out at {@code root}. */
+    private static boolean trieMatches(int[] code, int root, int address) {
+        int v = code[root + 2];
+        int node = root;
+        for (int depth = 0; depth < 32; depth++) {
+            node = code[node + (address >>> (31 - depth) & 1)];
+            if (node == 0) {
+                break;
+            }
+            v = code[node + 2];
+        }
+        return v != 0;
+    }
+
+    /** {@link #floor(int[], int, int, int)} over a whole array. */
+    static int floor(int[] starts, int port) {
+        return floor(starts, 0, starts.length, port);
+    }
+
+    /**
+     * The index (from {@code from}) of the last of the {@code n} ascending starts at
+     * {@code a[from..from+n)} at or below {@code port}, or -1. Branch-free halving (the step is
+     * a conditional move, the loop count depends only on the length): packets ask for ports in
+     * no predictable order, and a classic binary search paid a branch misprediction per step.
+     * Up to four starts are counted instead, without a chain of dependent loads.
+     */
+    static int floor(int[] a, int from, int n, int port) {
+        if (n <= 4) {
+            // Few starts, the usual table: count those at or below the port. The loads do not
+            // wait on each other as the halving's do; the tests on n follow the table's size.
+            int k = -1;
+            if (n > 0) {
+                k += a[from] <= port ? 1 : 0;
+            }
+            if (n > 1) {
+                k += a[from + 1] <= port ? 1 : 0;
+            }
+            if (n > 2) {
+                k += a[from + 2] <= port ? 1 : 0;
+            }
+            if (n > 3) {
+                k += a[from + 3] <= port ? 1 : 0;
+            }
+            return k;
+        }
+        int base = from;
         while (n > 1) {
             int half = n >>> 1;
-            base = starts[base + half] <= port ? base + half : base;
+            base = a[base + half] <= port ? base + half : base;
             n -= half;
         }
-        return starts[base] <= port ? base : -1;
+        return a[base] <= port ? base - from : -1;
     }
 
     /** Clauses it was built from (rules without ports, port entries, per resolved named port). */
