@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code podlab bench}: measurements a user can run on their own machine. */
-@Command(name = "bench", description = "Measure how podlab's engines scale.",
+@Command(name = "bench", mixinStandardHelpOptions = true, version = Main.VERSION, description = "Measure how podlab's engines scale.",
         subcommands = {BenchCommand.Policy.class})
 final class BenchCommand implements Runnable {
     @Spec
@@ -25,7 +25,7 @@ final class BenchCommand implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
-    @Command(name = "policy", sortOptions = false, description = {
+    @Command(name = "policy", mixinStandardHelpOptions = true, version = Main.VERSION, sortOptions = false, description = {
             "NetworkPolicy rule-set scaling on one node: the cost of classifying a connection's first packet by",
             "Felix's iptables chains (walked rule by rule), by the indexed engine behind a -m bpf rule, and by the",
             "index alone, for growing numbers of policies; plus index build, Felix rule load and pod relabel times.",

@@ -44,7 +44,7 @@ final class ClusterCommands {
         return Cluster.build(topology, sim, new Tracer(sim, sink));
     }
 
-    @Command(name = "probe", sortOptions = false,
+    @Command(name = "probe", mixinStandardHelpOptions = true, version = Main.VERSION, sortOptions = false,
             description = {"Probe from a pod through the cluster: verdict, reason, hop-by-hop path.", "",
                     "A real connection attempt (TCP connect, UDP request, SCTP association or ping) from the",
                     "client pod's namespace; the verdict is connected, refused, timed out, unreachable,",
@@ -162,7 +162,7 @@ final class ClusterCommands {
         }
     }
 
-    @Command(name = "matrix", sortOptions = false,
+    @Command(name = "matrix", mixinStandardHelpOptions = true, version = Main.VERSION, sortOptions = false,
             description = {"Probe every pod from every pod: the truth table, as the Kubernetes netpol e2e tests print it.", "",
                     "Each cell is a real connection attempt (like probe) from the row's pod to the column's pod IP",
                     "on --port: '.' connected, 'X' not (refused, timed out, dropped...). Pods in name order, or",
@@ -263,7 +263,7 @@ final class ClusterCommands {
         }
     }
 
-    @Command(name = "explain", sortOptions = false,
+    @Command(name = "explain", mixinStandardHelpOptions = true, version = Main.VERSION, sortOptions = false,
             description = {"Explain the NetworkPolicy verdict on a connection, rule by rule.", "",
                     "For each side, the policies selecting the pod and the rule that allows the connection, or",
                     "why none does.",
@@ -324,7 +324,7 @@ final class ClusterCommands {
         }
     }
 
-    @Command(name = "show", description = {"Print a node's or a pod's state as ip, bridge, iptables-save, conntrack do.", "",
+    @Command(name = "show", mixinStandardHelpOptions = true, version = Main.VERSION, description = {"Print a node's or a pod's state as ip, bridge, iptables-save, conntrack do.", "",
             "VIEW: routes, neigh, fdb, links, addr, bridge, iptables, ipsets, conntrack, counters"})
     static final class ShowCommand implements Callable<Integer> {
         @Spec
@@ -348,7 +348,7 @@ final class ClusterCommands {
         }
     }
 
-    @Command(name = "lab", description = {"Run a lab: a topology plus steps, with expectations checked.", "",
+    @Command(name = "lab", mixinStandardHelpOptions = true, version = Main.VERSION, description = {"Run a lab: a topology plus steps, with expectations checked.", "",
             "Steps: note, probe (with an expected verdict), matrix (with an expected truth table), explain,",
             "show, apply, delete, label.",
             "Exit status 1 when an expectation fails, 2 for a bad lab or topology file."})

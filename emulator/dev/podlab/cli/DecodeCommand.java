@@ -34,7 +34,7 @@ import picocli.CommandLine.Parameters;
  * descending into VXLAN and IP-in-IP so the inner packet shows too; {@code --json} gives one JSON
  * object per line instead.
  */
-@Command(name = "decode", sortOptions = false,
+@Command(name = "decode", mixinStandardHelpOptions = true, version = Main.VERSION, sortOptions = false,
         description = {"Print a pcap/pcapng file one line per packet, as tcpdump -n, inner packets too.", "",
                 "FILE may be gzip-compressed, or - for standard input. VXLAN and IP-in-IP are descended into."},
         footer = {"", "Exit status: 0 for a clean file; 1 when the file is damaged (the packets before the damage",

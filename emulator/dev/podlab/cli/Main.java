@@ -10,12 +10,14 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** Entry point of the {@code podlab} command. */
-@Command(name = "podlab", mixinStandardHelpOptions = true, version = "podlab 0.1.0",
+@Command(name = "podlab", mixinStandardHelpOptions = true, version = Main.VERSION,
         description = "Network lab emulator for Kubernetes pod networking.",
         subcommands = {DecodeCommand.class, ClusterCommands.ProbeCommand.class,
                 ClusterCommands.MatrixCommand.class, ClusterCommands.ExplainCommand.class, ClusterCommands.ShowCommand.class,
                 ClusterCommands.LabCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
+    /** What {@code --version} prints, for the command and each subcommand. */
+    static final String VERSION = "podlab 0.1.0";
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
