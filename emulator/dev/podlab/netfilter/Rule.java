@@ -61,6 +61,8 @@ public final class Rule {
     /** Sets the matches in their written order and the tests a packet must pass. */
     void matches(Match[] all) {
         matches = all;
+        ctStateTest = false;
+        markTest = false;
         int n = 0;
         Match[] t = new Match[all.length];
         boolean leading = true; // inline only what no other test precedes: a test may hotdrop
