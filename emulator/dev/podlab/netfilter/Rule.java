@@ -59,7 +59,7 @@ public final class Rule {
     Rule() {}
 
     /** Sets the matches in their written order and the tests a packet must pass. */
-    void matches(Match[] all) {
+    void setMatches(Match[] all) {
         matches = all;
         ctStateTest = false;
         markTest = false;

@@ -219,7 +219,7 @@ final class RuleParser {
         if ((chain.equals("POSTROUTING") || chain.equals("OUTPUT")) && r.inIface != null) {
             throw new IptablesException("Can't use -i with " + chain);
         }
-        r.matches(matches.toArray(new Match[0]));
+        r.setMatches(matches.toArray(new Match[0]));
         r.target = target == null ? Target.NONE : target;
         for (Match m : r.matches) {
             m.finish(r);
