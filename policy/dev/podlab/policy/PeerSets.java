@@ -18,6 +18,11 @@ import java.util.BitSet;
 final class PeerSets {
     private PeerSet[] sets = new PeerSet[16];
     private int[][] slots = new int[16][];
+    /**
+     * Per id, its slots' length minus one: read beside the slots (both by id) instead of after
+     * them (from the array's length), so the probe waits for one load less.
+     */
+    private int[] masks = new int[16];
     private final BitSet used = new BitSet();
 
     /** Gives the set an id, the lowest free. */
@@ -27,6 +32,7 @@ final class PeerSets {
         if (id == sets.length) {
             sets = Arrays.copyOf(sets, id * 2);
             slots = Arrays.copyOf(slots, id * 2);
+            masks = Arrays.copyOf(masks, id * 2);
         }
         sets[id] = set;
         return id;
@@ -40,7 +46,9 @@ final class PeerSets {
 
     /** Takes the set's current hash table (after it was created or resized). */
     void refresh(PeerSet set) {
-        slots[set.id] = set.addresses.slots();
+        int[] s = set.addresses.slots();
+        slots[set.id] = s;
+        masks[set.id] = s.length - 1;
     }
 
     /** Whether set {@code id} holds {@code address}: {@link IntHashSet#contains} on its arrays. */
@@ -49,7 +57,7 @@ final class PeerSets {
             return sets[id].addresses.contains(0); // kept beside the table
         }
         int[] s = slots[id];
-        int m = s.length - 1;
+        int m = masks[id];
         for (int i = IntHashSet.hash(address) & m; ; i = (i + 1) & m) {
             int v = s[i];
             if (v == address) {

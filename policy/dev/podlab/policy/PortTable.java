@@ -36,7 +36,8 @@ import java.util.TreeSet;
  * <pre>
  *   0             the word of the rules without ports (every protocol)
  *   1, 2          the named-port entries are code[code[1]] .. code[code[2] - 1], 3 ints each
- *   3+2s, 4+2s    protocol slot s: offset b of its segment block, segment count n (0: none)
+ *   3+4s .. 6+4s  protocol slot s: offset b of its segment block, segment count n (0: none),
+ *                 the lowest and highest port some segment's matchers cover (low > high: none)
  *   b .. b+n-1    the segment starts, ascending: the binary search runs here
  *   b+n .. b+2n-1 segment k's word
  *   named         (protocol slot, port name id, ref) per named-port clause
@@ -78,8 +79,14 @@ final class PortTable {
     /** The word of no matchers. */
     private static final int NONE = -1;
 
-    /** Offset of slot 0's header in {@link #code}; each slot has two ints. */
+    /** Offset of slot 0's header in {@link #code}; each slot has {@link #SLOT_INTS} ints. */
     private static final int SLOT_BASE = 3;
+    private static final int SLOT_INTS = 4;
+    /**
+     * Where the segment block of slot 0 (TCP) starts, in every table: a TCP lookup reads the
+     * segment starts without waiting for the header to say where they are.
+     */
+    private static final int FIRST_BLOCK = SLOT_BASE + SLOT_INTS * SLOTS;
 
     /** The protocol slot of an IP protocol number, or -1 (ICMP, and anything but TCP, UDP, SCTP). */
     static int slot(int ipProtocol) {
@@ -97,7 +104,7 @@ final class PortTable {
         // Per slot: segment starts and the segments' matchers.
         List<int[]> startsOf = new ArrayList<>();
         List<List<List<PeerMatcher>>> segmentsOf = new ArrayList<>();
-        int size = SLOT_BASE + 2 * SLOTS;
+        int size = SLOT_BASE + SLOT_INTS * SLOTS;
         for (int s = 0; s < SLOTS; s++) {
             List<Clause> cs = b.ranges.get(s);
             count += cs.size() + b.named.get(s).size();
@@ -127,11 +134,26 @@ final class PortTable {
         // Everything but the tries has a known size: they go after it, in first-use order.
         Layout out = new Layout(size + lists);
         int[] c = new int[size + lists];
-        int at = SLOT_BASE + 2 * SLOTS;
+        int at = FIRST_BLOCK;
         for (int s = 0; s < SLOTS; s++) {
-            int n = startsOf.get(s).length;
-            c[SLOT_BASE + 2 * s] = at;
-            c[SLOT_BASE + 2 * s + 1] = n;
+            int[] starts = startsOf.get(s);
+            int n = starts.length;
+            int h = SLOT_BASE + SLOT_INTS * s;
+            c[h] = at;
+            c[h + 1] = n;
+            // The span of the segments with matchers: the first segment has some (it starts at
+            // a clause's low port); the last has none when it starts after a clause's high port.
+            c[h + 2] = 1;
+            c[h + 3] = 0;
+            if (n > 0) {
+                List<List<PeerMatcher>> segments = segmentsOf.get(s);
+                int last = n - 1;
+                while (segments.get(last).isEmpty()) {
+                    last--;
+                }
+                c[h + 2] = starts[0];
+                c[h + 3] = last == n - 1 ? Integer.MAX_VALUE : starts[last + 1] - 1;
+            }
             at += 2 * n;
         }
         c[1] = at;
@@ -148,7 +170,7 @@ final class PortTable {
         c[0] = word(any, c, next, out);
         for (int s = 0; s < SLOTS; s++) {
             int[] starts = startsOf.get(s);
-            int base = c[SLOT_BASE + 2 * s];
+            int base = c[SLOT_BASE + SLOT_INTS * s];
             int n = starts.length;
             for (int k = 0; k < n; k++) {
                 c[base + k] = starts[k];
@@ -278,12 +300,14 @@ final class PortTable {
         if (slot < 0) {
             return false;
         }
-        int h = SLOT_BASE + 2 * slot;
-        int n = c[h + 1];
-        if (n > 0) {
-            int base = c[h];
-            int k = floor(c, base, n, port);
-            if (k >= 0 && wordMatches(c, sets, c[base + n + k], peer)) {
+        int h = SLOT_BASE + SLOT_INTS * slot;
+        // Ports outside the span of the segments with matchers (all of them when the protocol
+        // has none) are answered from the header, in the cache line of the word above: the
+        // segment search and its loads are for ports some rule may name.
+        if (port >= c[h + 2] && port <= c[h + 3]) {
+            int base = slot == 0 ? FIRST_BLOCK : c[h];
+            int n = c[h + 1];
+            if (wordMatches(c, sets, c[base + n + floor(c, base, n, port)], peer)) {
                 return true;
             }
         }
