@@ -3,6 +3,7 @@ package dev.podlab.bench;
 import dev.podlab.policy.bench.PolicyScaling;
 import dev.podlab.policy.bench.PolicyWorkload;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
@@ -25,6 +26,9 @@ import org.openjdk.jmh.annotations.State;
  * Each call classifies the next of 1,024 generated queries (allowed and denied mixed), so the
  * figure is a mean over them. {@code shape}: {@code APPS} (realistic multi-team policies) or
  * {@code ONE_APP} (every policy selects the same pods: the worst case for a rule-by-rule walk).
+ * {@code port}: {@code all} for the whole mix, or one destination port (80, 443, 8080, 5432, 53,
+ * 9999) to time only the queries for it: the paths through the index differ by port (none of a
+ * pod's rules, a selector set probed, an ipBlock trie walked).
  *
  * <p>Run: {@code mvn -q -Pbench test-compile exec:exec -Dbench.args="PolicyScalingBench -f 1 -wi 3 -i 5 -w 1s -r 1s -prof gc"}.
  */
@@ -38,17 +42,36 @@ public class PolicyScalingBench {
     @Param({"APPS", "ONE_APP"})
     String shape;
 
+    @Param({"all"})
+    String port;
+
     private PolicyScaling.Setup setup;
+    /** The queries timed, a power of two of them (repeated to fill it when one port's are fewer). */
+    private int[] queries;
     private int next;
 
     @Setup(Level.Trial)
     public void setUp() {
-        setup = new PolicyScaling.Setup(PolicyWorkload.generate(policies, 10_000, PolicyWorkload.Shape.valueOf(shape), 1));
+        PolicyWorkload w = PolicyWorkload.generate(policies, 10_000, PolicyWorkload.Shape.valueOf(shape), 1);
+        setup = new PolicyScaling.Setup(w);
+        IntStream picked = IntStream.range(0, w.queries().size());
+        if (!port.equals("all")) {
+            int p = Integer.parseInt(port);
+            picked = picked.filter(i -> w.queries().get(i).port() == p);
+        }
+        int[] some = picked.toArray();
+        if (some.length == 0) {
+            throw new IllegalArgumentException("no query for port " + port);
+        }
+        queries = new int[1024];
+        for (int i = 0; i < queries.length; i++) {
+            queries[i] = some[i % some.length];
+        }
     }
 
     private int query() {
         next = (next + 1) & 1023;
-        return next;
+        return queries[next];
     }
 
     @Benchmark
