@@ -1,16 +1,18 @@
 package dev.podlab.net;
 
 import java.util.Arrays;
+import java.util.Objects;
 
 /**
- * Open-addressing hash map from {@code long} to an object, linear probing, backward-shift deletion
- * (no tombstones). {@link #get} allocates nothing. Iteration order is not exposed: callers that
- * print keep their own ordered view.
+ * Open-addressing hash map from {@code long} to a non-null object, linear probing, backward-shift
+ * deletion (no tombstones). A slot is free when its value is null, so a probe reads two arrays,
+ * the key's and the value's, not a third of flags: every frame of the datapath does a few of
+ * these lookups (neighbours, FDB, sockets, devices). {@link #get} allocates nothing. Iteration
+ * order is not exposed: callers that print keep their own ordered view.
  */
 final class LongObjectMap<V> {
     private long[] keys;
     private Object[] values;
-    private boolean[] used;
     private int size;
     private int mask;
 
@@ -22,7 +24,6 @@ final class LongObjectMap<V> {
         int cap = Integer.highestOneBit(Math.max(4, initialCapacity - 1)) << 1;
         keys = new long[cap];
         values = new Object[cap];
-        used = new boolean[cap];
         mask = cap - 1;
     }
 
@@ -37,25 +38,25 @@ final class LongObjectMap<V> {
 
     @SuppressWarnings("unchecked")
     V get(long key) {
-        for (int i = hash(key) & mask; used[i]; i = (i + 1) & mask) {
-            if (keys[i] == key) {
-                return (V) values[i];
+        for (int i = hash(key) & mask; ; i = (i + 1) & mask) {
+            Object v = values[i];
+            if (v == null || keys[i] == key) {
+                return (V) v;
             }
         }
-        return null;
     }
 
     @SuppressWarnings("unchecked")
     V put(long key, V value) {
+        Objects.requireNonNull(value, "value");
         int i = hash(key) & mask;
-        for (; used[i]; i = (i + 1) & mask) {
+        for (; values[i] != null; i = (i + 1) & mask) {
             if (keys[i] == key) {
                 V old = (V) values[i];
                 values[i] = value;
                 return old;
             }
         }
-        used[i] = true;
         keys[i] = key;
         values[i] = value;
         if (++size * 2 > keys.length) {
@@ -67,7 +68,7 @@ final class LongObjectMap<V> {
     @SuppressWarnings("unchecked")
     V remove(long key) {
         int i = hash(key) & mask;
-        for (; used[i]; i = (i + 1) & mask) {
+        for (; values[i] != null; i = (i + 1) & mask) {
             if (keys[i] == key) {
                 V old = (V) values[i];
                 deleteAt(i);
@@ -82,7 +83,7 @@ final class LongObjectMap<V> {
         int i = hole;
         while (true) {
             i = (i + 1) & mask;
-            if (!used[i]) {
+            if (values[i] == null) {
                 break;
             }
             int home = hash(keys[i]) & mask;
@@ -93,22 +94,19 @@ final class LongObjectMap<V> {
                 hole = i;
             }
         }
-        used[hole] = false;
         values[hole] = null;
     }
 
     private void grow() {
         long[] oldKeys = keys;
         Object[] oldValues = values;
-        boolean[] oldUsed = used;
         int cap = oldKeys.length * 2;
         keys = new long[cap];
         values = new Object[cap];
-        used = new boolean[cap];
         mask = cap - 1;
         size = 0;
         for (int i = 0; i < oldKeys.length; i++) {
-            if (oldUsed[i]) {
+            if (oldValues[i] != null) {
                 @SuppressWarnings("unchecked")
                 V v = (V) oldValues[i];
                 put(oldKeys[i], v);
@@ -119,15 +117,14 @@ final class LongObjectMap<V> {
     /** Visits every value (in slot order, which callers must not rely on for output). */
     @SuppressWarnings("unchecked")
     void forEachValue(java.util.function.Consumer<? super V> action) {
-        for (int i = 0; i < used.length; i++) {
-            if (used[i]) {
+        for (int i = 0; i < values.length; i++) {
+            if (values[i] != null) {
                 action.accept((V) values[i]);
             }
         }
     }
 
     void clear() {
-        Arrays.fill(used, false);
         Arrays.fill(values, null);
         size = 0;
     }

@@ -7,6 +7,7 @@ import dev.podlab.trace.DropReason;
 import dev.podlab.trace.Step;
 import dev.podlab.trace.Verdict;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
@@ -31,7 +32,8 @@ public final class NetNamespace {
     private final String name;
     private final String qualifiedName;
     private final List<NetDevice> devices = new ArrayList<>();
-    private final LongObjectMap<NetDevice> byIfindex = new LongObjectMap<>();
+    /** Devices by ifindex: ifindexes are handed out in order from 1 and never reused, so an array. */
+    private NetDevice[] byIfindex = new NetDevice[8];
     private final Map<String, NetDevice> byName = new HashMap<>();
     private final List<Address> addresses = new ArrayList<>();
     private final RoutingTable routes = new RoutingTable();
@@ -141,7 +143,10 @@ public final class NetNamespace {
                     + qualifiedName + ")");
         }
         devices.add(dev);
-        byIfindex.put(dev.ifindex(), dev);
+        if (dev.ifindex() >= byIfindex.length) {
+            byIfindex = Arrays.copyOf(byIfindex, Math.max(dev.ifindex() + 1, 2 * byIfindex.length));
+        }
+        byIfindex[dev.ifindex()] = dev;
         byName.put(dev.name(), dev);
         if (!(dev instanceof Loopback)) {
             routes.addDevice(dev.ref());
@@ -160,7 +165,7 @@ public final class NetNamespace {
         }
         addresses.removeIf(a -> a.dev() == dev);
         devices.remove(dev);
-        byIfindex.remove(dev.ifindex());
+        byIfindex[dev.ifindex()] = null;
         byName.remove(dev.name());
     }
 
@@ -170,7 +175,7 @@ public final class NetNamespace {
     }
 
     public NetDevice device(int ifindex) {
-        return byIfindex.get(ifindex);
+        return ifindex >= 0 && ifindex < byIfindex.length ? byIfindex[ifindex] : null;
     }
 
     /** The device called {@code name}, or null. */
