@@ -34,12 +34,14 @@ import org.openjdk.jmh.annotations.Warmup;
  * 64-byte datagram delivered, including the simulator events of every hop. The datagram's buffer
  * is reused (its bytes restored before each send), so the allocation reported is the path's own.
  *
+ * <p>The fork runs the collector {@code ./podlab} runs, ParallelGC.
+ *
  * <pre>mvn -q -Pbench test-compile exec:exec -Dbench.args="CrossNodeUdpBench -prof gc"</pre>
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
-@Fork(value = 1, jvmArgs = {"-Xmx8g"})
+@Fork(value = 1, jvmArgs = {"-Xmx8g", "-XX:+UseParallelGC"})
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
 public class CrossNodeUdpBench {
