@@ -46,7 +46,10 @@ public class PolicyScalingBench {
     String port;
 
     private PolicyScaling.Setup setup;
-    /** The queries timed, a power of two of them (repeated to fill it when one port's are fewer). */
+    /**
+     * One port's queries, repeated to fill 1,024 slots; null for all of them, taken in order
+     * without this indirection (as the figures of earlier rounds were measured).
+     */
     private int[] queries;
     private int next;
 
@@ -54,12 +57,11 @@ public class PolicyScalingBench {
     public void setUp() {
         PolicyWorkload w = PolicyWorkload.generate(policies, 10_000, PolicyWorkload.Shape.valueOf(shape), 1);
         setup = new PolicyScaling.Setup(w);
-        IntStream picked = IntStream.range(0, w.queries().size());
-        if (!port.equals("all")) {
-            int p = Integer.parseInt(port);
-            picked = picked.filter(i -> w.queries().get(i).port() == p);
+        if (port.equals("all")) {
+            return;
         }
-        int[] some = picked.toArray();
+        int p = Integer.parseInt(port);
+        int[] some = IntStream.range(0, w.queries().size()).filter(i -> w.queries().get(i).port() == p).toArray();
         if (some.length == 0) {
             throw new IllegalArgumentException("no query for port " + port);
         }
@@ -71,7 +73,7 @@ public class PolicyScalingBench {
 
     private int query() {
         next = (next + 1) & 1023;
-        return queries[next];
+        return queries == null ? next : queries[next];
     }
 
     @Benchmark
