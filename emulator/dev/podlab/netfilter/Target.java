@@ -24,8 +24,24 @@ abstract class Target {
     static final int VERDICT_ACCEPT = 1;
     static final int VERDICT_DROP = 0;
 
-    /** One of the KIND_* constants; the evaluation loop switches on it. */
-    abstract int kind();
+    /**
+     * One of the KIND_* constants; the evaluation loop switches on it for every rule that
+     * matches, so it is a field, not a call to whichever of the targets' classes this is.
+     */
+    private final int kind;
+
+    /** An extension target ({@code xt_target}). */
+    Target() {
+        this(KIND_EXTENSION);
+    }
+
+    Target(int kind) {
+        this.kind = kind;
+    }
+
+    final int kind() {
+        return kind;
+    }
 
     /** The name after {@code -j} (or the chain after {@code -g}). */
     abstract String name();
@@ -56,17 +72,11 @@ abstract class Target {
 
     /** ACCEPT, DROP or RETURN. */
     static final class Standard extends Target {
-        private final int kind;
         private final String name;
 
         Standard(int kind, String name) {
-            this.kind = kind;
+            super(kind);
             this.name = name;
-        }
-
-        @Override
-        int kind() {
-            return kind;
         }
 
         @Override
@@ -83,13 +93,9 @@ abstract class Target {
         Chain chain;
 
         Jump(String chainName, boolean isGoto) {
+            super(isGoto ? KIND_GOTO : KIND_JUMP);
             this.chainName = chainName;
             this.isGoto = isGoto;
-        }
-
-        @Override
-        int kind() {
-            return isGoto ? KIND_GOTO : KIND_JUMP;
         }
 
         @Override

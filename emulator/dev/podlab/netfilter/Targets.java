@@ -37,11 +37,6 @@ final class Targets {
         private RejectWith with = RejectWith.ICMP_PORT_UNREACHABLE;
 
         @Override
-        int kind() {
-            return KIND_EXTENSION;
-        }
-
-        @Override
         String name() {
             return "REJECT";
         }
@@ -110,11 +105,6 @@ final class Targets {
         private int level = DEFAULT_LEVEL;
         private String prefix = "";
         private int flags;
-
-        @Override
-        int kind() {
-            return KIND_EXTENSION;
-        }
 
         @Override
         String name() {
@@ -283,11 +273,6 @@ final class Targets {
     /** {@code -j TRACE} (net/netfilter/xt_TRACE.c): sets {@code skb->nf_trace}; raw table only. */
     static final class Trace extends Target {
         @Override
-        int kind() {
-            return KIND_EXTENSION;
-        }
-
-        @Override
         String name() {
             return "TRACE";
         }
@@ -314,11 +299,6 @@ final class Targets {
         private boolean given;
         private int value;
         private int mask;
-
-        @Override
-        int kind() {
-            return KIND_EXTENSION;
-        }
 
         @Override
         String name() {
@@ -411,11 +391,6 @@ final class Targets {
 
         Nat(NatRequest.Type type) {
             this.type = type;
-        }
-
-        @Override
-        int kind() {
-            return KIND_EXTENSION;
         }
 
         @Override
