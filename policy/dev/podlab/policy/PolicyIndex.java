@@ -49,9 +49,11 @@ import java.util.Map;
  * </ul>
  *
  * <h2>Per packet</h2>
- * One address lookup for the pod the side concerns, the self exemption, one binary search over
- * the segments of the pod's table for the protocol, then the few matchers there (a hash probe
- * each, or a trie walk of at most 32 steps); the own-node exemption only if the table denies.
+ * One address lookup for the pod the side concerns, the self exemption, the port against the
+ * span of the protocol's rules in the table's header (outside it, no rule names the port), else
+ * one binary search over the segments of the pod's table for the protocol, then the few matchers
+ * there (a hash probe each, or a trie walk of at most 32 steps); the own-node exemption only if
+ * the table denies.
  * No allocation, no boxing, no iterator: arrays and indexes only.
  *
  * <h2>Update costs</h2>
