@@ -38,6 +38,13 @@ final class ClusterCommands {
     private ClusterCommands() {}
 
     /** Loads and builds; on a bad file, one line on stderr and exit status 2. */
+    /** Prints each warning as {@code podlab COMMAND: warning: ...} on the error stream. */
+    static void printWarnings(PrintWriter err, String command, List<String> warnings) {
+        for (String w : warnings) {
+            err.println("podlab " + command + ": warning: " + w);
+        }
+    }
+
     static Cluster build(List<Path> files, RecordingSink sink) {
         Topology topology = TopologyLoader.load(files);
         Simulator sim = new Simulator(topology.cluster().seed());
@@ -86,9 +93,7 @@ final class ClusterCommands {
             try {
                 RecordingSink sink = new RecordingSink();
                 Cluster cluster = build(files, sink);
-                for (String w : cluster.warnings()) {
-                    err.println("podlab probe: warning: " + w);
-                }
+                printWarnings(err, "probe", cluster.warnings());
                 if (pcap != null) {
                     PcapngWriter w = PcapngWriter.create(pcap);
                     writer = w;
@@ -225,9 +230,7 @@ final class ClusterCommands {
                     expected = Matrix.parse(text, expect.toString());
                 }
                 Cluster cluster = build(files, new RecordingSink());
-                for (String w : cluster.warnings()) {
-                    err.println("podlab matrix: warning: " + w);
-                }
+                printWarnings(err, "matrix", cluster.warnings());
                 List<String> names = pods != null && !pods.isEmpty() ? pods
                         : expected != null ? expected.pods() : Matrix.allPods(cluster);
                 Matrix.checkPods(cluster, names, pods != null && !pods.isEmpty() ? "--pods" : expected != null
@@ -298,13 +301,9 @@ final class ClusterCommands {
             PrintWriter err = spec.commandLine().getErr();
             try {
                 Cluster cluster = build(files, new RecordingSink());
-                for (String w : cluster.warnings()) {
-                    err.println("podlab explain: warning: " + w);
-                }
+                printWarnings(err, "explain", cluster.warnings());
                 ClusterPolicies state = ClusterPolicies.of(cluster);
-                for (String w : state.warnings()) {
-                    err.println("podlab explain: warning: " + w);
-                }
+                printWarnings(err, "explain", state.warnings());
                 int n = 0;
                 if (port != null) {
                     n = port.matches("\\d{1,5}") ? Integer.parseInt(port) : -1;
