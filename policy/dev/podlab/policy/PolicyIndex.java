@@ -52,8 +52,8 @@ import java.util.Map;
  * One address lookup for the pod the side concerns, the self exemption, the port against the
  * span of the protocol's rules in the table's header (outside it, no rule names the port), else
  * one binary search over the segments of the pod's table for the protocol, then the few matchers
- * there (a hash probe each, or a trie walk of at most 32 steps); the own-node exemption only if
- * the table denies.
+ * there (a hash probe each, or a walk down a path-compressed trie: a step per prefix or fork on
+ * the way); the own-node exemption only if the table denies.
  * No allocation, no boxing, no iterator: arrays and indexes only.
  *
  * <h2>Update costs</h2>
@@ -201,9 +201,14 @@ public final class PolicyIndex {
         if (table == null) {
             return true;
         }
-        int target = podByAddress.get(dst);
-        return PortTable.allows(table, setsById, dst, PortTable.slot(ipProtocol), dstPort,
-                target < 0 ? null : podPorts[target]);
+        // The destination pod's ports only for a table with named ports: one map probe less
+        // for the others.
+        ContainerPorts ports = null;
+        if (PortTable.hasNamedPorts(table)) {
+            int target = podByAddress.get(dst);
+            ports = target < 0 ? null : podPorts[target];
+        }
+        return PortTable.allows(table, setsById, dst, PortTable.slot(ipProtocol), dstPort, ports);
     }
 
     /**

@@ -42,7 +42,9 @@ import java.util.TreeSet;
  *   b+n .. b+2n-1 segment k's word
  *   named         (protocol slot, port name id, ref) per named-port clause
  *   lists         per word of two matchers or more: the count, then the refs
- *   tries         per node: offset of the child for bit 0, for bit 1 (0: none), verdict (0, 1)
+ *   tries         path-compressed, per node: its prefix and prefix mask, offset of the child
+ *                 for bit 0, for bit 1 (0: none), the shift of the bit that picks the child
+ *                 shifted left once with the verdict (0, 1) in bit 0
  * </pre>
  * A ref is {@code value << 2 | kind}: kind {@link #ALL} (every peer), {@link #SET} (value: the
  * id of a selector peer set in {@link PeerSets}, probed there without loading the set) or
@@ -87,6 +89,8 @@ final class PortTable {
      * segment starts without waiting for the header to say where they are.
      */
     private static final int FIRST_BLOCK = SLOT_BASE + SLOT_INTS * SLOTS;
+    /** Ints per trie node: prefix, prefix mask, child for bit 0, for bit 1, the bit's shift << 1 | verdict. */
+    static final int TRIE_NODE = 5;
 
     /** The protocol slot of an IP protocol number, or -1 (ICMP, and anything but TCP, UDP, SCTP). */
     static int slot(int ipProtocol) {
@@ -206,6 +210,7 @@ final class PortTable {
     /** Refs to matchers; tries get offsets after {@code base} as they are first referred to. */
     private static final class Layout {
         private final Map<IpBlockTrie, Integer> roots = new IdentityHashMap<>();
+        private final Map<IpBlockTrie, int[]> compressed = new IdentityHashMap<>();
         private final List<IpBlockTrie> tries = new ArrayList<>();
         private int next;
 
@@ -226,7 +231,9 @@ final class PortTable {
                 root = next;
                 roots.put(t, root);
                 tries.add(t);
-                next += 3 * t.nodeCount();
+                int[] nodes = compress(t);
+                compressed.put(t, nodes);
+                next += nodes.length;
             }
             return root << 2 | TRIE;
         }
@@ -236,15 +243,67 @@ final class PortTable {
             int[] out = Arrays.copyOf(c, next);
             for (IpBlockTrie t : tries) {
                 int base = roots.get(t);
-                for (int node = 0; node < t.nodeCount(); node++) {
-                    int o = base + 3 * node;
-                    out[o] = t.child0(node) == 0 ? 0 : base + 3 * t.child0(node);
-                    out[o + 1] = t.child1(node) == 0 ? 0 : base + 3 * t.child1(node);
-                    out[o + 2] = t.verdict(node) ? 1 : 0;
+                int[] nodes = compressed.get(t);
+                for (int o = 0; o < nodes.length; o += TRIE_NODE) {
+                    out[base + o] = nodes[o];
+                    out[base + o + 1] = nodes[o + 1];
+                    out[base + o + 2] = nodes[o + 2] < 0 ? 0 : base + nodes[o + 2];
+                    out[base + o + 3] = nodes[o + 3] < 0 ? 0 : base + nodes[o + 3];
+                    out[base + o + 4] = nodes[o + 4];
                 }
             }
             return out;
         }
+    }
+
+    /**
+     * A trie laid out path-compressed, {@link #TRIE_NODE} ints a node, children as offsets from
+     * the root's (-1: none): the root, then every node that ends a prefix with a verdict of its
+     * own or where paths fork. A node dropped has one child at most and its parent's verdict,
+     * so an address that leaves the path below it ends with that verdict all the same; its
+     * child, now the parent's, checks the whole prefix it stands for instead. The 10.96.0.0/12
+     * of a Service range is then two nodes, not thirteen.
+     */
+    static int[] compress(IpBlockTrie t) {
+        int[] out = new int[TRIE_NODE * t.nodeCount()];
+        int[] size = {0};
+        keep(t, 0, 0, 0, out, size);
+        return Arrays.copyOf(out, size[0]);
+    }
+
+    /** Lays out {@code node} (at {@code depth}, prefix {@code prefix}) and what it keeps below; its offset. */
+    private static int keep(IpBlockTrie t, int node, int depth, int prefix, int[] out, int[] size) {
+        int at = size[0];
+        size[0] += TRIE_NODE;
+        boolean verdict = t.verdict(node);
+        out[at] = prefix;
+        out[at + 1] = depth == 0 ? 0 : -1 << (32 - depth);
+        out[at + 2] = below(t, t.child0(node), depth + 1, prefix, verdict, out, size);
+        out[at + 3] = below(t, t.child1(node), depth + 1, prefix | 1 << (31 - depth), verdict, out, size);
+        // The bit that picks the child: for a /32 node (no children) any shift will do.
+        out[at + 4] = (depth < 32 ? 31 - depth : 0) << 1 | (verdict ? 1 : 0);
+        return at;
+    }
+
+    /** The offset of the first node kept on the way down from {@code node}, or -1 for none. */
+    private static int below(IpBlockTrie t, int node, int depth, int prefix, boolean parentVerdict, int[] out, int[] size) {
+        while (node != 0) {
+            int c0 = t.child0(node);
+            int c1 = t.child1(node);
+            if (t.verdict(node) != parentVerdict || c0 != 0 && c1 != 0) {
+                return keep(t, node, depth, prefix, out, size);
+            }
+            if (c0 != 0) {
+                node = c0;
+            } else {
+                node = c1;
+                if (node != 0) {
+                    prefix |= 1 << (31 - depth);
+                }
+            }
+            depth++;
+        }
+        return -1;
     }
 
     /**
@@ -281,6 +340,11 @@ final class PortTable {
             out.add(new IpBlockTrie(blocks));
         }
         return out;
+    }
+
+    /** Whether the table keeps named ports to resolve on the destination pod per packet (egress). */
+    static boolean hasNamedPorts(int[] code) {
+        return code[1] != code[2];
     }
 
     /**
@@ -346,16 +410,24 @@ final class PortTable {
         return kind == ALL || trieMatches(code, ref >>> 2, peer);
     }
 
-    /** {@link IpBlockTrie#matches} on the trie laid out at {@code root}. */
+    /**
+     * {@link IpBlockTrie#matches} on the trie laid out at {@code root} (see {@link #compress}):
+     * down the nodes whose prefix holds the address, the verdict of the last one. Each step goes
+     * one bit deeper at least, so 33 steps bound the walk.
+     */
     private static boolean trieMatches(int[] code, int root, int address) {
-        int v = code[root + 2];
+        int v = 0;
         int node = root;
-        for (int depth = 0; depth < 32; depth++) {
-            node = code[node + (address >>> (31 - depth) & 1)];
+        for (int step = 0; step <= 32; step++) {
+            if (((address ^ code[node]) & code[node + 1]) != 0) {
+                break;
+            }
+            int bitAndVerdict = code[node + 4];
+            v = bitAndVerdict & 1;
+            node = code[node + 2 + (address >>> (bitAndVerdict >>> 1) & 1)];
             if (node == 0) {
                 break;
             }
-            v = code[node + 2];
         }
         return v != 0;
     }

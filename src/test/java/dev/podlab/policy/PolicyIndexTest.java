@@ -455,6 +455,56 @@ class PolicyIndexTest {
         cases.forEach((address, want) -> assertThat(trie.matches(ip(address))).as(address).isEqualTo(want));
     }
 
+    /**
+     * The trie as a table lays it out (path-compressed) against the blocks read directly (in the
+     * cidr and in none of its excepts, for some block): random nested blocks, addresses at and
+     * around every prefix's edges and random ones.
+     */
+    @Test
+    void compressedTrieInATableAgreesWithTheBlocks() {
+        java.util.Random r = new java.util.Random(11);
+        PeerSets sets = new PeerSets();
+        for (int trial = 0; trial < 300; trial++) {
+            List<IpBlock> blocks = new ArrayList<>();
+            List<Integer> probes = new ArrayList<>();
+            for (int b = r.nextInt(4); b >= 0; b--) {
+                int base = r.nextBoolean() ? 0x0A000000 | r.nextInt(1 << 16) << 8 : r.nextInt();
+                Cidr cidr = new Cidr(base, r.nextInt(33));
+                List<Cidr> excepts = new ArrayList<>();
+                for (int e = r.nextInt(3); e > 0 && cidr.prefixLength() < 32; e--) {
+                    int length = cidr.prefixLength() + 1 + r.nextInt(32 - cidr.prefixLength());
+                    int inside = cidr.network() | r.nextInt() & ~Cidr.mask(cidr.prefixLength());
+                    excepts.add(new Cidr(inside, length));
+                }
+                blocks.add(new IpBlock(cidr, excepts));
+                for (Cidr c : excepts.isEmpty() ? List.of(cidr) : excepts) {
+                    int first = c.network();
+                    int last = first | ~Cidr.mask(c.prefixLength());
+                    probes.addAll(List.of(first, last, first - 1, last + 1, first ^ 1 << r.nextInt(32)));
+                }
+            }
+            for (int i = 0; i < 20; i++) {
+                probes.add(r.nextInt());
+            }
+            IpBlockTrie trie = new IpBlockTrie(blocks);
+            PortTable.Builder builder = new PortTable.Builder();
+            builder.anyProtocol(new PeerMatcher[] {trie});
+            int[] code = builder.build().code;
+            for (int address : probes) {
+                boolean want = false;
+                for (IpBlock b : blocks) {
+                    want |= b.cidr().contains(address) && b.except().stream().noneMatch(e -> e.contains(address));
+                }
+                assertThat(PortTable.allows(code, sets, address, -1, 0, null))
+                        .as("%s %s", blocks, Cidr.formatAddress(address)).isEqualTo(want);
+                assertThat(trie.matches(address)).as("%s %s", blocks, Cidr.formatAddress(address)).isEqualTo(want);
+            }
+        }
+        // The Service range: the root and the /12, nothing between.
+        IpBlockTrie serviceRange = new IpBlockTrie(List.of(new IpBlock(Cidr.parse("10.96.0.0/12"), List.of())));
+        assertThat(PortTable.compress(serviceRange)).hasSize(2 * PortTable.TRIE_NODE);
+    }
+
     @Test
     void intHashSetKeepsEveryKeyThroughRemovals() {
         IntHashSet set = new IntHashSet();
