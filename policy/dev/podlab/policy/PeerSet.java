@@ -54,13 +54,16 @@ final class PeerSet extends PeerMatcher {
     void add(int address) {
         int[] before = addresses.slots();
         addresses.add(address);
+        registry.added(id, address);
         if (addresses.slots() != before) {
             registry.refresh(this);
         }
     }
 
     void remove(int address) {
-        addresses.remove(address);
+        if (addresses.remove(address)) {
+            registry.removed(this);
+        }
     }
 
     /** Gives the id back: the set is no longer used by any policy. */
