@@ -25,7 +25,7 @@ import java.util.Map;
  *                                                            ▼
  *   PortTable code: protocol slot ─▶ sorted segment starts ─binary search(port)─▶ word
  *                   + the word of rules without ports (every protocol)
- *   word: none | one ref | list of refs;  ref: ALL | set id ─▶ PeerSets slots (pod IPs)
+ *   word: none | one ref | list of refs;  ref: ALL | set id ─▶ PeerSets filter, slots (pod IPs)
  *                                              | trie laid out in the same int[]
  * </pre>
  * The packet path reads arrays only, by pod id and by set id, and never the objects updates
@@ -52,7 +52,8 @@ import java.util.Map;
  * One address lookup for the pod the side concerns, the self exemption, the port against the
  * span of the protocol's rules in the table's header (outside it, no rule names the port), else
  * one binary search over the segments of the pod's table for the protocol, then the few matchers
- * there (a hash probe each, or a walk down a path-compressed trie: a step per prefix or fork on
+ * there (per selector set a filter word, then a hash probe for members and the filter's false
+ * positives; per ipBlock trie a walk down its path-compressed nodes, a step per prefix or fork on
  * the way); the own-node exemption only if the table denies.
  * No allocation, no boxing, no iterator: arrays and indexes only.
  *

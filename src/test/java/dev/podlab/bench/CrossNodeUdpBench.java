@@ -1,8 +1,10 @@
 package dev.podlab.bench;
 
 import dev.podlab.cluster.Cluster;
+import dev.podlab.cluster.ClusterNode;
 import dev.podlab.cluster.ClusterPod;
 import dev.podlab.net.NetNamespace;
+import dev.podlab.net.NetfilterHooks;
 import dev.podlab.net.TransportHandler;
 import dev.podlab.packet.Frames;
 import dev.podlab.packet.IpProtocol;
@@ -34,7 +36,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * 64-byte datagram delivered, including the simulator events of every hop. The datagram's buffer
  * is reused (its bytes restored before each send), so the allocation reported is the path's own.
  *
- * <p>The fork runs the collector {@code ./podlab} runs, ParallelGC.
+ * <p>The fork runs the collector {@code ./podlab} runs, ParallelGC. {@code -p
+ * netfilter=full,empty-tables,no-hooks} splits the cost of netfilter off the rest of the path.
  *
  * <pre>mvn -q -Pbench test-compile exec:exec -Dbench.args="CrossNodeUdpBench -prof gc"</pre>
  */
@@ -48,6 +51,15 @@ public class CrossNodeUdpBench {
     @Param({"3", "1000"})
     public int nodes;
 
+    /**
+     * {@code full}: the nodes' rules as flannel and kube-proxy leave them; {@code empty-tables}:
+     * every rule flushed (the tables and conntrack still run, the built-in chains accept);
+     * {@code no-hooks}: no netfilter at all, conntrack included. Nobody runs the last two: they
+     * bound what the rule walk and the whole netfilter layer cost.
+     */
+    @Param({"full"})
+    public String netfilter;
+
     private Simulator sim;
     private NetNamespace client;
     private Packet packet;
@@ -60,6 +72,26 @@ public class CrossNodeUdpBench {
     public void setUp() {
         Cluster cluster = Cluster.build(ClusterScale.topology(nodes, 2));
         sim = cluster.sim();
+        for (ClusterNode n : cluster.nodes()) {
+            switch (netfilter) {
+                case "full" -> { }
+                case "empty-tables" -> n.netfilter().iptables().restore("""
+                        *filter
+                        :INPUT ACCEPT [0:0]
+                        :FORWARD ACCEPT [0:0]
+                        :OUTPUT ACCEPT [0:0]
+                        COMMIT
+                        *nat
+                        :PREROUTING ACCEPT [0:0]
+                        :INPUT ACCEPT [0:0]
+                        :OUTPUT ACCEPT [0:0]
+                        :POSTROUTING ACCEPT [0:0]
+                        COMMIT
+                        """);
+                case "no-hooks" -> n.netns().netfilter(NetfilterHooks.NONE, false);
+                default -> throw new IllegalArgumentException("netfilter: full, empty-tables or no-hooks, not " + netfilter);
+            }
+        }
         ClusterPod a = cluster.pod("default/pod-0-0");
         ClusterPod b = cluster.pod("default/pod-1-0");
         client = a.netns();
