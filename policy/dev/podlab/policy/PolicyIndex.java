@@ -17,12 +17,13 @@ import java.util.Map;
  *
  * <h2>Data layout</h2>
  * <pre>
- *   address ──IntIntHashMap──▶ pod id ──▶ ingressTables[id] ─┐  int[] table; null: not isolated
- *                                         egressTables[id]  ─┤
- *                                         podPorts[id]       │  (named ports, egress side)
- *                                         ownNode[id]        │  (IntHashSet; nodeBits first)
- *                                         pods[id]: PodEntry │  (updates only)
- *                                                            ▼
+ *   address ──IntIntHashMap──▶ pod id ──▶ ingressSummaries[id] ─┐  0: not isolated; else table id
+ *                                         egressSummaries[id]  ─┤  + the table's spans: a port
+ *                                         podPorts[id]          │  outside them is denied here
+ *                                         ownNode[id]           │  (IntHashSet; nodeBits first)
+ *                                         pods[id]: PodEntry    │  (updates only)
+ *                                                               ▼
+ *                                              tableCodes[table id]: int[], shared by pods
  *   PortTable code: protocol slot ─▶ sorted segment starts ─binary search(port)─▶ word
  *                   + the word of rules without ports (every protocol)
  *   word: none | one ref | list of refs;  ref: ALL | set id ─▶ PeerSets filter, slots (pod IPs)
@@ -49,9 +50,10 @@ import java.util.Map;
  * </ul>
  *
  * <h2>Per packet</h2>
- * One address lookup for the pod the side concerns, the self exemption, the port against the
- * span of the protocol's rules in the table's header (outside it, no rule names the port), else
- * one binary search over the segments of the pod's table for the protocol, then the few matchers
+ * One address lookup for the pod the side concerns, the self exemption, the pod's word for the
+ * direction: not isolated, or the port outside the span of the protocol's rules in a table
+ * without rules that ignore ports (no rule names the port), answers there; else the table by
+ * id, one binary search over the segments of the pod's table for the protocol, then the few matchers
  * there (per selector set a filter word, then a hash probe for members and the filter's false
  * positives; per ipBlock trie a walk down its path-compressed nodes, a step per prefix or fork on
  * the way); the own-node exemption only if the table denies.
@@ -83,7 +85,7 @@ public final class PolicyIndex {
 
     /**
      * A pod and its compiled view; replaced whole when the pod is upserted again. Its tables are
-     * in {@link #ingressTables} and {@link #egressTables} at its id.
+     * named by {@link #ingressSummaries} and {@link #egressSummaries} at its id.
      */
     private static final class PodEntry {
         final int id;
@@ -143,8 +145,18 @@ public final class PolicyIndex {
      * isolated), its container ports (named ports of egress rules) and its node's addresses. A
      * lookup goes from the address map straight to the table without loading the entry.
      */
-    private int[][] ingressTables = new int[16][];
-    private int[][] egressTables = new int[16][];
+    /**
+     * Per pod id and direction, one word: 0 when no policy isolates the pod, else the id of its
+     * shared table in {@link #tableCodes} (bits {@link #TABLE_ID_SHIFT} and up) and
+     * {@link PortTable#summary} of the table (the rest). Most packets a table denies, to ports
+     * none of its rules name, are answered from this word without loading the table.
+     */
+    private long[] ingressSummaries = new long[16];
+    private long[] egressSummaries = new long[16];
+    private static final int TABLE_ID_SHIFT = 36;
+    /** The distinct tables' code by table id: few, dense, so the lookup's load of one stays in cache. */
+    private int[][] tableCodes = new int[16][];
+    private final IdAllocator tableIdAllocator = new IdAllocator();
     private ContainerPorts[] podPorts = new ContainerPorts[16];
     private IntHashSet[] ownNode = new IntHashSet[16];
     private final IdAllocator podIdAllocator = new IdAllocator();
@@ -198,10 +210,15 @@ public final class PolicyIndex {
         if (id < 0 || src == dst) {
             return true;
         }
-        int[] table = egressTables[id];
-        if (table == null) {
+        long summary = egressSummaries[id];
+        if (summary == 0) {
             return true;
         }
+        int slot = PortTable.slot(ipProtocol);
+        if (PortTable.summaryDenies(summary, slot, dstPort)) {
+            return false;
+        }
+        int[] table = tableCodes[(int) (summary >>> TABLE_ID_SHIFT)];
         // The destination pod's ports only for a table with named ports: one map probe less
         // for the others.
         ContainerPorts ports = null;
@@ -209,7 +226,7 @@ public final class PolicyIndex {
             int target = podByAddress.get(dst);
             ports = target < 0 ? null : podPorts[target];
         }
-        return PortTable.allows(table, setsById, dst, PortTable.slot(ipProtocol), dstPort, ports);
+        return PortTable.allows(table, setsById, dst, slot, dstPort, ports);
     }
 
     /**
@@ -222,12 +239,14 @@ public final class PolicyIndex {
         if (id < 0 || src == dst) {
             return true;
         }
-        int[] table = ingressTables[id];
-        if (table == null) {
+        long summary = ingressSummaries[id];
+        if (summary == 0) {
             return true;
         }
         // Named ports were resolved on this pod when the table was built.
-        if (PortTable.allows(table, setsById, src, PortTable.slot(ipProtocol), dstPort, null)) {
+        int slot = PortTable.slot(ipProtocol);
+        if (!PortTable.summaryDenies(summary, slot, dstPort)
+                && PortTable.allows(tableCodes[(int) (summary >>> TABLE_ID_SHIFT)], setsById, src, slot, dstPort, null)) {
             return true;
         }
         int bit = nodeBit(src);
@@ -333,8 +352,8 @@ public final class PolicyIndex {
             podIds.put(key, id);
             if (id == pods.length) {
                 pods = Arrays.copyOf(pods, id * 2);
-                ingressTables = Arrays.copyOf(ingressTables, id * 2);
-                egressTables = Arrays.copyOf(egressTables, id * 2);
+                ingressSummaries = Arrays.copyOf(ingressSummaries, id * 2);
+                egressSummaries = Arrays.copyOf(egressSummaries, id * 2);
                 podPorts = Arrays.copyOf(podPorts, id * 2);
                 ownNode = Arrays.copyOf(ownNode, id * 2);
             }
@@ -380,8 +399,8 @@ public final class PolicyIndex {
         }
         detach(id);
         pods[id] = null;
-        ingressTables[id] = null;
-        egressTables[id] = null;
+        ingressSummaries[id] = 0;
+        egressSummaries[id] = 0;
         podPorts[id] = null;
         ownNode[id] = null;
         podIdAllocator.free(id);
@@ -696,13 +715,15 @@ public final class PolicyIndex {
         }
     }
 
-    /** A table and how many pod sides use it. */
+    /** A table, its id in {@link #tableCodes}, and how many pod sides use it. */
     private static final class SharedTable {
         final PortTable table;
+        final int id;
         int users;
 
-        SharedTable(PortTable table) {
+        SharedTable(PortTable table, int id) {
             this.table = table;
+            this.id = id;
         }
     }
 
@@ -712,13 +733,17 @@ public final class PolicyIndex {
     private void compile(PodEntry pod) {
         TableKey in = key(pod, pod.ingressPolicies, PolicyType.Ingress);
         TableKey out = key(pod, pod.egressPolicies, PolicyType.Egress);
-        PortTable ingress = acquireTable(in, pod);
-        PortTable egress = acquireTable(out, pod);
+        SharedTable ingress = acquireTable(in, pod);
+        SharedTable egress = acquireTable(out, pod);
         releaseTables(pod);
         pod.ingressKey = in;
         pod.egressKey = out;
-        ingressTables[pod.id] = ingress == null ? null : ingress.code;
-        egressTables[pod.id] = egress == null ? null : egress.code;
+        ingressSummaries[pod.id] = summary(ingress);
+        egressSummaries[pod.id] = summary(egress);
+    }
+
+    private static long summary(SharedTable shared) {
+        return shared == null ? 0 : (long) shared.id << TABLE_ID_SHIFT | PortTable.summary(shared.table.code);
     }
 
     private TableKey key(PodEntry pod, int[] policyIds, PolicyType direction) {
@@ -741,18 +766,22 @@ public final class PolicyIndex {
         return new TableKey(direction, entries, ports);
     }
 
-    private PortTable acquireTable(TableKey key, PodEntry pod) {
+    private SharedTable acquireTable(TableKey key, PodEntry pod) {
         if (key == null) {
             return null;
         }
         SharedTable shared = tables.get(key);
         if (shared == null) {
             shared = new SharedTable(table(pod, key.direction == PolicyType.Ingress ? pod.ingressPolicies
-                    : pod.egressPolicies, key.direction));
+                    : pod.egressPolicies, key.direction), tableIdAllocator.next());
+            if (shared.id >= tableCodes.length) {
+                tableCodes = Arrays.copyOf(tableCodes, 2 * tableCodes.length);
+            }
+            tableCodes[shared.id] = shared.table.code;
             tables.put(key, shared);
         }
         shared.users++;
-        return shared.table;
+        return shared;
     }
 
     /** Lets go of a pod's tables; a table no pod uses any more is dropped. */
@@ -761,6 +790,8 @@ public final class PolicyIndex {
             SharedTable shared = key == null ? null : tables.get(key);
             if (shared != null && --shared.users == 0) {
                 tables.remove(key);
+                tableCodes[shared.id] = null;
+                tableIdAllocator.free(shared.id);
             }
         }
         pod.ingressKey = null;

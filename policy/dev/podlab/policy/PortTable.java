@@ -342,6 +342,62 @@ final class PortTable {
         return out;
     }
 
+    /** {@link #summary} bits: the table exists (the pod is isolated in that direction). */
+    static final long ISOLATED = 1L << 32;
+    /** The table has no rule without ports and no named port: its verdict follows from its spans. */
+    static final long SPANS_DECIDE = 1L << 33;
+    /** UDP's span, SCTP's span is empty. */
+    private static final long UDP_EMPTY = 1L << 34;
+    private static final long SCTP_EMPTY = 1L << 35;
+
+    /**
+     * What a lookup can tell from one word kept per pod, without loading the table: 0 for no
+     * table; else {@link #ISOLATED}, {@link #SPANS_DECIDE} when no rule without ports and no
+     * named port can allow, which protocols other than TCP have no segment with matchers, and
+     * TCP's span (low port in bits 0-15, high in 16-31; low above high: empty).
+     */
+    static long summary(int[] code) {
+        if (code == null) {
+            return 0;
+        }
+        long s = ISOLATED;
+        if (code[0] == NONE && !hasNamedPorts(code)) {
+            s |= SPANS_DECIDE;
+        }
+        int udp = SLOT_BASE + SLOT_INTS * Protocol.UDP.ordinal();
+        int sctp = SLOT_BASE + SLOT_INTS * Protocol.SCTP.ordinal();
+        if (code[udp + 2] > code[udp + 3]) {
+            s |= UDP_EMPTY;
+        }
+        if (code[sctp + 2] > code[sctp + 3]) {
+            s |= SCTP_EMPTY;
+        }
+        int tcp = SLOT_BASE + SLOT_INTS * Protocol.TCP.ordinal();
+        int low = Math.max(0, code[tcp + 2]);
+        int high = Math.min(0xffff, code[tcp + 3]);
+        if (low > high) {
+            low = 1;
+            high = 0;
+        }
+        return s | (long) high << 16 | low;
+    }
+
+    /**
+     * True when {@code summary} (of a table that exists) shows that no rule of the table lets
+     * anything through on this protocol and port: {@link #allows} would say false.
+     */
+    static boolean summaryDenies(long summary, int slot, int port) {
+        if ((summary & SPANS_DECIDE) == 0) {
+            return false;
+        }
+        return switch (slot) {
+            case 0 -> port < (int) (summary & 0xffff) || port > (int) (summary >>> 16 & 0xffff);
+            case 1 -> (summary & UDP_EMPTY) != 0;
+            case 2 -> (summary & SCTP_EMPTY) != 0;
+            default -> true;
+        };
+    }
+
     /** Whether the table keeps named ports to resolve on the destination pod per packet (egress). */
     static boolean hasNamedPorts(int[] code) {
         return code[1] != code[2];
