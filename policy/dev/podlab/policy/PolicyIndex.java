@@ -141,15 +141,15 @@ public final class PolicyIndex {
 
     private PodEntry[] pods = new PodEntry[16];
     /*
-     * What the packet path reads of a pod, by pod id, beside its entry: the two tables (null: not
-     * isolated), its container ports (named ports of egress rules) and its node's addresses. A
-     * lookup goes from the address map straight to the table without loading the entry.
-     */
-    /**
-     * Per pod id and direction, one word: 0 when no policy isolates the pod, else the id of its
-     * shared table in {@link #tableCodes} (bits {@link #TABLE_ID_SHIFT} and up) and
-     * {@link PortTable#summary} of the table (the rest). Most packets a table denies, to ports
-     * none of its rules name, are answered from this word without loading the table.
+     * What the packet path reads of a pod, by pod id, beside its entry: a word per direction
+     * (below), its container ports (named ports of egress rules) and its node's addresses. A
+     * lookup goes from the address map to the pod's word, and to a table only when the word
+     * cannot answer, without loading the entry.
+     *
+     * The word: 0 when no policy isolates the pod in that direction, else the id of its shared
+     * table in tableCodes (bits TABLE_ID_SHIFT and up) and PortTable.summary of the table (the
+     * rest). Most packets a table denies, to ports none of its rules name, are answered from
+     * the word without loading the table.
      */
     private long[] ingressSummaries = new long[16];
     private long[] egressSummaries = new long[16];

@@ -390,7 +390,7 @@ final class PortTable {
         if ((summary & SPANS_DECIDE) == 0) {
             return false;
         }
-        return switch (slot) {
+        return switch (slot) { // the slots are Protocol's ordinals
             case 0 -> port < (int) (summary & 0xffff) || port > (int) (summary >>> 16 & 0xffff);
             case 1 -> (summary & UDP_EMPTY) != 0;
             case 2 -> (summary & SCTP_EMPTY) != 0;
