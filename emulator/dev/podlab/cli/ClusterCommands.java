@@ -37,7 +37,6 @@ import picocli.CommandLine.Spec;
 final class ClusterCommands {
     private ClusterCommands() {}
 
-    /** Loads and builds; on a bad file, one line on stderr and exit status 2. */
     /** Prints each warning as {@code podlab COMMAND: warning: ...} on the error stream. */
     static void printWarnings(PrintWriter err, String command, List<String> warnings) {
         for (String w : warnings) {
@@ -45,6 +44,7 @@ final class ClusterCommands {
         }
     }
 
+    /** Loads and builds; on a bad file, one line on stderr and exit status 2. */
     static Cluster build(List<Path> files, RecordingSink sink) {
         Topology topology = TopologyLoader.load(files);
         Simulator sim = new Simulator(topology.cluster().seed());

@@ -225,11 +225,15 @@ public final class NetNamespace {
         return 0;
     }
 
-    /** True when {@code addr} is one of this namespace's addresses (on a device that is up). */
+    /**
+     * True when {@code addr} is one of this namespace's addresses, whatever the state of its
+     * device's link: the kernel adds an address's {@code local} route to the local table when the
+     * address is added and keeps it while the link is down ({@code fib_add_ifaddr}), so a packet
+     * to an address of a down device that arrives on another one is delivered (a weak host).
+     */
     public boolean isLocalAddress(int addr) {
         for (int i = 0, n = addresses.size(); i < n; i++) {
-            Address a = addresses.get(i);
-            if (a.local() == addr && a.dev().isUp()) {
+            if (addresses.get(i).local() == addr) {
                 return true;
             }
         }
@@ -237,10 +241,15 @@ public final class NetNamespace {
         return (addr >>> 24) == 127 && lo.isUp();
     }
 
-    /** True when {@code addr} is the subnet broadcast of one of this namespace's addresses. */
+    /**
+     * True when {@code addr} is the subnet broadcast of an address on a device that is up: the
+     * kernel adds the {@code broadcast} route only for a device that is up and removes it when
+     * the link goes down.
+     */
     public boolean isBroadcastAddress(int addr) {
         for (int i = 0, n = addresses.size(); i < n; i++) {
-            if (addresses.get(i).isBroadcastOf(addr)) {
+            Address a = addresses.get(i);
+            if (a.isBroadcastOf(addr) && a.dev().isUp()) {
                 return true;
             }
         }

@@ -153,7 +153,7 @@ public final class PolicyIndex {
      */
     private long[] ingressSummaries = new long[16];
     private long[] egressSummaries = new long[16];
-    private static final int TABLE_ID_SHIFT = 36;
+    private static final int TABLE_ID_SHIFT = PortTable.SUMMARY_BITS;
     /** The distinct tables' code by table id: few, dense, so the lookup's load of one stays in cache. */
     private int[][] tableCodes = new int[16][];
     private final IdAllocator tableIdAllocator = new IdAllocator();

@@ -343,23 +343,22 @@ final class PortTable {
     }
 
     /** {@link #summary} bits: the table exists (the pod is isolated in that direction). */
-    static final long ISOLATED = 1L << 32;
+    private static final long ISOLATED = 1L << 32;
     /** The table has no rule without ports and no named port: its verdict follows from its spans. */
-    static final long SPANS_DECIDE = 1L << 33;
+    private static final long SPANS_DECIDE = 1L << 33;
     /** UDP's span, SCTP's span is empty. */
     private static final long UDP_EMPTY = 1L << 34;
     private static final long SCTP_EMPTY = 1L << 35;
+    /** Bits a {@link #summary} takes, from bit 0: the bits above are the holder's. */
+    static final int SUMMARY_BITS = 36;
 
     /**
-     * What a lookup can tell from one word kept per pod, without loading the table: 0 for no
-     * table; else {@link #ISOLATED}, {@link #SPANS_DECIDE} when no rule without ports and no
+     * What a lookup can tell from one word kept per pod, without loading the table, never 0:
+     * {@link #ISOLATED}, {@link #SPANS_DECIDE} when no rule without ports and no
      * named port can allow, which protocols other than TCP have no segment with matchers, and
      * TCP's span (low port in bits 0-15, high in 16-31; low above high: empty).
      */
     static long summary(int[] code) {
-        if (code == null) {
-            return 0;
-        }
         long s = ISOLATED;
         if (code[0] == NONE && !hasNamedPorts(code)) {
             s |= SPANS_DECIDE;
