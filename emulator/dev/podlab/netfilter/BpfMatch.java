@@ -16,6 +16,15 @@ final class BpfMatch extends Match {
         this.registry = registry;
     }
 
+    /**
+     * Whether the program pinned now is a {@link PinnedBpf.FlowProgram} is known only per packet
+     * (re-pinning swaps it): {@link #matches} marks the walk variant when it is not.
+     */
+    @Override
+    boolean flowInvariant() {
+        return true;
+    }
+
     @Override
     String name() {
         return "bpf";
@@ -25,7 +34,13 @@ final class BpfMatch extends Match {
     boolean matches(PacketContext c) {
         // The slot follows re-pinning: a new program takes effect at once, without a lookup.
         PinnedBpf.Program p = slot.program;
-        return p != null && p.run(c);
+        if (p == null) {
+            return false;
+        }
+        if (!(p instanceof PinnedBpf.FlowProgram)) {
+            c.variant = true;
+        }
+        return p.run(c);
     }
 
     @Override

@@ -11,6 +11,11 @@ final class CommentMatch extends Match {
     }
 
     @Override
+    boolean flowInvariant() {
+        return true;
+    }
+
+    @Override
     String name() {
         return "comment";
     }

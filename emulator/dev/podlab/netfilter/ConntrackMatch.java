@@ -36,6 +36,11 @@ final class ConntrackMatch extends Match {
     }
 
     @Override
+    boolean flowInvariant() {
+        return true;
+    }
+
+    @Override
     String name() {
         return stateMatch ? "state" : "conntrack";
     }

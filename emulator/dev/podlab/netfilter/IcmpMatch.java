@@ -37,6 +37,11 @@ final class IcmpMatch extends Match {
     private boolean invert;
 
     @Override
+    boolean flowInvariant() {
+        return true;
+    }
+
+    @Override
     String name() {
         return "icmp";
     }

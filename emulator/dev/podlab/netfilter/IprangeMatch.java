@@ -17,6 +17,11 @@ final class IprangeMatch extends Match {
     private boolean invDst;
 
     @Override
+    boolean flowInvariant() {
+        return true;
+    }
+
+    @Override
     String name() {
         return "iprange";
     }

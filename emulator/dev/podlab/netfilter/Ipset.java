@@ -116,6 +116,9 @@ public final class Ipset {
         if (t.isEmpty()) {
             return;
         }
+        if (owner != null) {
+            owner.changed(); // set contents decide matches: walks kept for flows are void
+        }
         String cmd = t.get(0);
         switch (cmd) {
             case "create", "n", "-N", "--create" -> create(t, exist);

@@ -26,6 +26,10 @@ public final class Iptables {
     private final Table[] tables = new Table[TableId.values().length];
     private final Ipset ipsets;
     private final PinnedBpf bpf = new PinnedBpf();
+    /** Raised by every commit and every ipset command: see {@link #stamp()}. */
+    private long generation;
+    /** See {@link #flowMemoReplays()}. */
+    long replays;
 
     /** A namespace with its own empty ipset registry. */
     public Iptables() {
@@ -51,6 +55,26 @@ public final class Iptables {
     /** The BPF programs pinned in this namespace's bpffs, for {@code -m bpf --object-pinned}. */
     public PinnedBpf bpf() {
         return bpf;
+    }
+
+    /**
+     * A number that changes whenever a table walk could decide differently for the same packet:
+     * raised by every commit, every ipset command, every pin and unpin of a BPF program and every
+     * change a pinned {@link PinnedBpf.FlowProgram} reports. Its parts only grow, so equal stamps
+     * mean nothing changed in between. {@link FlowMemo} keeps a walk's outcome under it.
+     */
+    public long stamp() {
+        return generation + bpf.versions();
+    }
+
+    /** Table walks replayed from a connection's {@link FlowMemo} instead of walked. */
+    public long flowMemoReplays() {
+        return replays;
+    }
+
+    /** Something a rule reads changed outside a commit (an ipset command). */
+    void changed() {
+        generation++;
     }
 
     // ====================================================================== evaluation
@@ -79,6 +103,9 @@ public final class Iptables {
         c.hook = hook;
         c.hotdrop = false;
         c.rejectWith = null;
+        c.variant = false;
+        c.countedRules = 0;
+        c.policyCounted = null;
         NfVerdict v = doTable(tableId.tableName(), start, c);
         c.verdict = v;
         return v;
@@ -133,8 +160,12 @@ public final class Iptables {
         for (;;) {
             if (i < rules.length) {
                 Rule r = rules[i];
+                if (r.variant) {
+                    c.variant = true;
+                }
                 if (!r.matches(c)) {
                     if (c.hotdrop) {
+                        c.variant = true;
                         return decide(c, tableName, chain, i + 1, NfVerdict.DROP);
                     }
                     i++;
@@ -142,6 +173,7 @@ public final class Iptables {
                 }
                 r.packets++;
                 r.bytes += c.length;
+                c.counted(r);
                 if (c.trace) {
                     trace(c, tableName, chain.name(), "rule", i + 1);
                 }
@@ -205,6 +237,7 @@ public final class Iptables {
         if (builtin.policyCounter) {
             builtin.policyPackets++;
             builtin.policyBytes += c.length;
+            c.policyCounted = builtin;
         }
         if (c.trace) {
             trace(c, tableName, builtin.name(), "policy", builtin.compiled.length + 1);
@@ -351,6 +384,7 @@ public final class Iptables {
                 if (r.target instanceof Target.Jump j) {
                     j.chain = staged.chain(j.name());
                 }
+                r.variant = !r.flowInvariant();
             }
             chain.compiled = compiled;
         }
@@ -360,6 +394,7 @@ public final class Iptables {
         for (Map.Entry<TableId, Table> e : staged.entrySet()) {
             table(e.getKey()).install(e.getValue());
         }
+        generation++;
         ipsets.recountReferences();
     }
 

@@ -8,6 +8,11 @@ final class MarkMatch extends Match {
     private boolean invert;
 
     @Override
+    boolean flowInvariant() {
+        return true;
+    }
+
+    @Override
     String name() {
         return "mark";
     }

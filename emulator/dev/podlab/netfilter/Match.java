@@ -32,6 +32,18 @@ abstract class Match {
     /** Appends what the extension's {@code save} prints after {@code -m name}. */
     abstract void save(StringBuilder sb);
 
+    /**
+     * True when the answer depends only on what a connection's packets share at one hook: the
+     * conntrack tuple's addresses, protocol, ports (ICMP type, code and id), the interfaces, the
+     * mark, the conntrack state, status and direction, and configuration whose changes bump
+     * {@link Iptables#stamp()}. Such a match may be skipped for a flow's later packets by
+     * {@link FlowMemo}. False (the default) for anything reading per-packet bytes (TCP flags,
+     * lengths), time, randomness or state the match keeps.
+     */
+    boolean flowInvariant() {
+        return false;
+    }
+
     /** Hooks the kernel allows this match in ({@code xt_match.hooks}), as {@link Hook#bit()}s. */
     int hooks() {
         return Hook.ALL;

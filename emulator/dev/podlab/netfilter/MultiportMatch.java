@@ -20,6 +20,11 @@ final class MultiportMatch extends Match {
     private boolean[] isRange = new boolean[0];
 
     @Override
+    boolean flowInvariant() {
+        return true;
+    }
+
+    @Override
     String name() {
         return "multiport";
     }

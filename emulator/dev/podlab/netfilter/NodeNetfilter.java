@@ -45,6 +45,14 @@ public final class NodeNetfilter implements NetfilterHooks, AddressTypeLookup {
     private final Conntrack conntrack;
     private final PacketContext ctx = new PacketContext();
     private final PacketConntrack skb = new PacketConntrack();
+    /** Whether table walks are kept per connection ({@link FlowMemo}); see {@link #flowMemo(boolean)}. */
+    private boolean flowMemo = FLOW_MEMO_DEFAULT;
+
+    /**
+     * The default of {@link #flowMemo(boolean)}: on, unless the JVM runs with
+     * {@code -Dpodlab.flowMemo=false} (every packet then walks every table, for comparison).
+     */
+    public static final boolean FLOW_MEMO_DEFAULT = !"false".equals(System.getProperty("podlab.flowMemo"));
 
     private NodeNetfilter(NetNamespace ns, Iptables iptables, Conntrack conntrack) {
         this.ns = ns;
@@ -69,6 +77,16 @@ public final class NodeNetfilter implements NetfilterHooks, AddressTypeLookup {
         NodeNetfilter nf = new NodeNetfilter(ns, new Iptables(), ct);
         ns.netfilter(nf, true);
         return nf;
+    }
+
+    /**
+     * Keeps each table walk's outcome on the packet's conntrack entry for the connection's later
+     * packets, when the walk depended only on what they share ({@link FlowMemo}); off, every
+     * packet walks every table. Verdicts, marks, counters and traces are the same either way.
+     */
+    public NodeNetfilter flowMemo(boolean on) {
+        this.flowMemo = on;
+        return this;
     }
 
     public Iptables iptables() {
@@ -228,7 +246,8 @@ public final class NodeNetfilter implements NetfilterHooks, AddressTypeLookup {
         if (!id.hasHook(hook) || !iptables.table(id).isPresent()) {
             return true;
         }
-        NfVerdict v = iptables.run(id, hook, ctx);
+        NfVerdict v = memoAllowed() ? FlowMemo.run(iptables, id, hook, ctx, skb.entry(), skb.direction())
+                : iptables.run(id, hook, ctx);
         traceLogs(dev);
         if (v == NfVerdict.ACCEPT) {
             return true;
@@ -239,6 +258,24 @@ public final class NodeNetfilter implements NetfilterHooks, AddressTypeLookup {
             reject(reject, p, ipOffset, dev, hook);
         }
         return false;
+    }
+
+    /**
+     * A walk may be kept or replayed for a packet of a confirmed entry in state NEW, ESTABLISHED
+     * or ESTABLISHED_REPLY (its addresses and ports are then the entry's), not being traced by
+     * {@code -j TRACE}. RELATED packets (ICMP errors) carry other addresses than their entry.
+     */
+    private boolean memoAllowed() {
+        if (!flowMemo || ctx.trace) {
+            return false;
+        }
+        ConntrackEntry e = skb.entry();
+        if (e == null || !e.isConfirmed()) {
+            return false;
+        }
+        int ctinfo = skb.ctinfo();
+        return ctinfo == PacketConntrack.IP_CT_ESTABLISHED || ctinfo == PacketConntrack.IP_CT_ESTABLISHED_REPLY
+                || ctinfo == PacketConntrack.IP_CT_NEW;
     }
 
     /** ipt_REJECT: {@code nf_send_unreach} or {@code nf_send_reset} for the rejected packet. */
@@ -288,7 +325,7 @@ public final class NodeNetfilter implements NetfilterHooks, AddressTypeLookup {
             for (NfLog log : ctx.logLines()) {
                 ns.trace(dev, Step.of("nf-log"), Verdict.PASS, null, log.text());
             }
-            ctx.logLines().clear();
+            ctx.clearLogLines();
         }
     }
 

@@ -105,6 +105,16 @@ public final class PacketContext {
     String decidingChain;
     int decidingRule;
     boolean hotdrop;
+    /**
+     * The last walk tried a rule that is not flow-invariant, a match dropped the packet, or it
+     * counted more rules than {@link #countedRules} holds: {@link FlowMemo} must not keep it.
+     */
+    boolean variant;
+    /** The rules whose counters the last walk incremented, in order; {@link #countedRules} of them. */
+    Rule[] counted = new Rule[16];
+    int countedRules;
+    /** The built-in chain whose policy counters the last walk incremented, or null. */
+    Chain policyCounted;
     /** Whether the fields above describe the packet {@link #packet} last pointed at. */
     private boolean parsed;
     private final ArrayList<NfLog> logLines = new ArrayList<>();
@@ -354,6 +364,11 @@ public final class PacketContext {
         logLines.add(line);
     }
 
+    /** Forgets the lines {@link #logLines()} holds, once they were reported. */
+    void clearLogLines() {
+        logLines.clear();
+    }
+
     // ------------------------------------------------------------------ packet accessors
 
     public int src() {
@@ -386,6 +401,11 @@ public final class PacketContext {
         return length;
     }
 
+    /** {@code skb->len} at the IP layer without parsing the rest: the IPv4 total length. */
+    int ipTotalLength() {
+        return parsed ? length : buf.getUnsignedShort(ipOffset + 2);
+    }
+
     public Hook hook() {
         return hook;
     }
@@ -396,6 +416,20 @@ public final class PacketContext {
 
     public int ipOffset() {
         return ipOffset;
+    }
+
+    /** Notes a rule whose counters the walk incremented (for {@link FlowMemo}). */
+    void counted(Rule r) {
+        int n = countedRules;
+        if (n == counted.length) {
+            if (n >= FlowMemo.MAX_RULES) {
+                variant = true; // too long a path to keep
+                return;
+            }
+            counted = java.util.Arrays.copyOf(counted, n * 2);
+        }
+        counted[n] = r;
+        countedRules = n + 1;
     }
 
     void pushFrame(int depth, Chain chain, int index) {

@@ -21,6 +21,11 @@ final class PhysdevMatch extends Match {
     private boolean outPrefix;
 
     @Override
+    boolean flowInvariant() {
+        return true;
+    }
+
+    @Override
     String name() {
         return "physdev";
     }

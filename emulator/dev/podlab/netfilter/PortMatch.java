@@ -41,6 +41,12 @@ final class PortMatch extends Match {
         return protocol;
     }
 
+    /** Ports are the tuple's; TCP flags differ from packet to packet of a connection. */
+    @Override
+    boolean flowInvariant() {
+        return !hasFlags;
+    }
+
     @Override
     String name() {
         return name;

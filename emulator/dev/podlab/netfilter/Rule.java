@@ -43,6 +43,11 @@ public final class Rule {
     int markMask;
     boolean markInverted;
     Target target;
+    /**
+     * Not {@link #flowInvariant()}: a walk that tries this rule is not kept by {@link FlowMemo}.
+     * Set when the table is committed.
+     */
+    boolean variant = true;
 
     long packets;
     long bytes;
@@ -116,6 +121,23 @@ public final class Rule {
         Match[] m = tests;
         for (int i = 0; i < m.length; i++) {
             if (!m[i].matches(c)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * True when whether the rule matches, and what its target does, depend only on what a
+     * connection's packets share at one hook ({@link Match#flowInvariant()}): no fragment test
+     * (a fragment's offset is its own), every test and the target flow-invariant.
+     */
+    boolean flowInvariant() {
+        if (fragment || target == null || !target.flowInvariant()) {
+            return false;
+        }
+        for (Match m : tests) {
+            if (!m.flowInvariant()) {
                 return false;
             }
         }

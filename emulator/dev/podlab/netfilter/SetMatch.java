@@ -23,6 +23,11 @@ final class SetMatch extends Match {
     }
 
     @Override
+    boolean flowInvariant() {
+        return true;
+    }
+
+    @Override
     String name() {
         return "set";
     }

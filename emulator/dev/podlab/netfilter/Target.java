@@ -60,6 +60,15 @@ abstract class Target {
     /** What the extension's save prints after {@code -j NAME}. */
     void save(StringBuilder sb) {}
 
+    /**
+     * True when the target's effect depends only on what {@link Match#flowInvariant()} allows a
+     * match to read and has no effect outside the packet's verdict and mark: the standard
+     * verdicts, jumps and MARK. False for LOG, TRACE, REJECT (it sends a packet) and NAT.
+     */
+    boolean flowInvariant() {
+        return kind != KIND_EXTENSION;
+    }
+
     /** Hooks the kernel allows the target in. */
     int hooks() {
         return Hook.ALL;

@@ -301,6 +301,11 @@ final class Targets {
         private int mask;
 
         @Override
+        boolean flowInvariant() {
+            return true;
+        }
+
+        @Override
         String name() {
             return "MARK";
         }

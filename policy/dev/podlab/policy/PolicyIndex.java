@@ -174,6 +174,8 @@ public final class PolicyIndex {
     private final PeerSets setsById = new PeerSets();
     private final Map<String, List<PeerSet>> scopedSets = new HashMap<>();
     private final List<PeerSet> namespaceSelectorSets = new ArrayList<>();
+    /** Raised by every change through the public methods: see {@link #version()}. */
+    private long version;
 
     /** @param nodes every node with its addresses: traffic from a destination pod's own node passes ingress */
     public PolicyIndex(List<PolicyEvaluator.Node> nodes) {
@@ -200,6 +202,14 @@ public final class PolicyIndex {
     /** The filter bit of an address: the top bits of its Fibonacci hash. */
     private int nodeBit(int address) {
         return (address * 0x9E3779B9) >>> nodeBitShift;
+    }
+
+    /**
+     * A number raised by every change to the index (namespaces, pods, policies), so that an
+     * answer kept for a flow can tell it may have changed since.
+     */
+    public long version() {
+        return version;
     }
 
     // ------------------------------------------------------------------ packet path
@@ -292,6 +302,7 @@ public final class PolicyIndex {
 
     /** Adds or relabels a namespace; {@code kubernetes.io/metadata.name} is added as the control plane does. */
     public void upsertNamespace(NamespaceSpec ns) {
+        version++;
         Map<String, String> labels = new HashMap<>(ns.labels());
         labels.put(PolicyEvaluator.NAMESPACE_NAME_LABEL, ns.name());
         relabelNamespace(ns.name(), Map.copyOf(labels));
@@ -299,6 +310,7 @@ public final class PolicyIndex {
 
     /** Forgets a namespace's labels: its pods (if any remain) keep only the name label, as in the evaluator. */
     public void removeNamespace(String name) {
+        version++;
         relabelNamespace(name, null);
     }
 
@@ -341,6 +353,7 @@ public final class PolicyIndex {
 
     /** Adds a pod, or replaces the one with its namespace and name (labels, IP, node or ports changed). */
     public void upsertPod(PolicyEvaluator.Pod pod) {
+        version++;
         String key = pod.qualifiedName();
         Integer existing = podIds.get(key);
         int id;
@@ -393,6 +406,7 @@ public final class PolicyIndex {
     }
 
     public void removePod(String namespace, String name) {
+        version++;
         Integer id = podIds.remove(namespace + "/" + name);
         if (id == null) {
             return;
@@ -451,6 +465,7 @@ public final class PolicyIndex {
      * then costs O(P log P) per pod rather than O(P^2).
      */
     public void upsertPolicies(java.util.Collection<NetworkPolicy> all) {
+        version++;
         bulk = true;
         try {
             for (NetworkPolicy p : all) {
@@ -495,6 +510,7 @@ public final class PolicyIndex {
 
     /** Adds a policy, or replaces the one with its namespace and name. */
     public void upsertPolicy(NetworkPolicy policy) {
+        version++;
         String key = policy.qualifiedName();
         Integer existing = policyIds.get(key);
         PolicyEntry old = existing == null ? null : policies[existing];
@@ -544,6 +560,7 @@ public final class PolicyIndex {
     }
 
     public void removePolicy(String namespace, String name) {
+        version++;
         Integer id = policyIds.remove(namespace + "/" + name);
         if (id == null) {
             return;

@@ -70,6 +70,13 @@ public final class ConntrackEntry {
     int lastFlags;
     int retrans;
 
+    /**
+     * What the hooks keep about this connection for its later packets (the iptables walks'
+     * outcomes, see dev.podlab.netfilter.FlowMemo): opaque here, gone with the entry, as a ct
+     * extension is.
+     */
+    private Object hookMemo;
+
     // UDP: ct->proto.udp.stream_ts, an absolute virtual time
     long streamTs;
 
@@ -150,6 +157,15 @@ public final class ConntrackEntry {
     }
 
     /** The connection mark ({@code ct->mark}, {@code -j CONNMARK}). */
+    /** What the hooks keep about this connection (see the field), null at first. */
+    public Object hookMemo() {
+        return hookMemo;
+    }
+
+    public void hookMemo(Object memo) {
+        this.hookMemo = memo;
+    }
+
     public int mark() {
         return mark;
     }

@@ -5,6 +5,8 @@ import dev.podlab.cluster.ClusterNode;
 import dev.podlab.cluster.PolicyEnforcer;
 import dev.podlab.cluster.model.NamespaceSpec;
 import dev.podlab.netfilter.Iptables;
+import dev.podlab.netfilter.PacketContext;
+import dev.podlab.netfilter.PinnedBpf;
 import dev.podlab.cluster.ClusterPod;
 import dev.podlab.cluster.model.NetworkPolicySpec;
 import dev.podlab.policy.ClusterPolicies;
@@ -114,8 +116,26 @@ public final class FelixEnforcer implements PolicyEnforcer {
      * it (after DNAT).
      */
     public static void pin(Iptables ipt, PolicyIndex index) {
-        ipt.bpf().pin(FelixRenderer.BPF_INGRESS, c -> index.ingressAllowed(c.src(), c.dst(), c.protocol(), c.dstPort()));
-        ipt.bpf().pin(FelixRenderer.BPF_EGRESS, c -> index.egressAllowed(c.src(), c.dst(), c.protocol(), c.dstPort()));
+        ipt.bpf().pin(FelixRenderer.BPF_INGRESS, new IndexProgram(index, true));
+        ipt.bpf().pin(FelixRenderer.BPF_EGRESS, new IndexProgram(index, false));
+    }
+
+    /**
+     * The indexed classifier as a pinned program: it reads the packet's addresses, protocol and
+     * destination port (after DNAT) and the index, whose version tells netfilter when answers it
+     * kept for a connection are void.
+     */
+    private record IndexProgram(PolicyIndex index, boolean ingress) implements PinnedBpf.FlowProgram {
+        @Override
+        public boolean run(PacketContext c) {
+            return ingress ? index.ingressAllowed(c.src(), c.dst(), c.protocol(), c.dstPort())
+                    : index.egressAllowed(c.src(), c.dst(), c.protocol(), c.dstPort());
+        }
+
+        @Override
+        public long version() {
+            return index.version();
+        }
     }
 
     /** Felix's view of the cluster: workloads with their interfaces, namespace labels, admitted policies. */
