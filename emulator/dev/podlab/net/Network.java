@@ -1,11 +1,11 @@
 package dev.podlab.net;
 
 import dev.podlab.packet.Frames;
+import dev.podlab.packet.HeapFrames;
 import dev.podlab.packet.Packet;
 import dev.podlab.sim.Simulator;
 import dev.podlab.trace.Tracer;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.UnpooledByteBufAllocator;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -17,8 +17,6 @@ import org.apache.commons.math3.random.RandomGenerator;
  * element needs from outside itself comes through here, passed explicitly: there is no global.
  */
 public final class Network {
-    private static final ByteBufAllocator HEAP = new UnpooledByteBufAllocator(false);
-
     private final Simulator sim;
     private final Tracer tracer;
     private final ByteBufAllocator alloc;
@@ -36,7 +34,7 @@ public final class Network {
         // without a cleaner, whose memory only release() frees): frames still in flight when a run
         // stops are reclaimed by the garbage collector with the network. The hot path reuses
         // packets instead of allocating them.
-        this.alloc = HEAP;
+        this.alloc = HeapFrames.ALLOCATOR;
         this.frames = new Frames(alloc);
         this.macRandom = sim.random().stream("net/mac");
     }
