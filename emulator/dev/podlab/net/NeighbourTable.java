@@ -173,6 +173,8 @@ public final class NeighbourTable {
     private final List<Neighbour> entries = new ArrayList<>();
     /** The entries whose timer runs (see {@link #setTimer}). */
     private final List<Neighbour> timed = new ArrayList<>();
+    /** See {@link #timerChanges()}. */
+    private int timerChanges;
     private long reachableTime;
     private long lastRand;
     private long seq;
@@ -450,6 +452,14 @@ public final class NeighbourTable {
     // Timers: neigh_timer_handler
 
     /** The earliest pending timer, or {@link Long#MAX_VALUE} when none is armed. */
+    /**
+     * A count raised whenever a timer is armed, moved or stopped: while it stays the same,
+     * {@link #nextDeadlineNs()} does too.
+     */
+    public int timerChanges() {
+        return timerChanges;
+    }
+
     public long nextDeadlineNs() {
         long min = Long.MAX_VALUE;
         for (int i = 0, size = timed.size(); i < size; i++) {
@@ -464,6 +474,7 @@ public final class NeighbourTable {
      * timer-less states (PERMANENT, NOARP, STALE, FAILED: on a flannel node, one per peer).
      */
     private void setTimer(Neighbour n, long at) {
+        timerChanges++;
         boolean was = n.timer != Long.MAX_VALUE;
         n.timer = at;
         boolean is = at != Long.MAX_VALUE;

@@ -20,12 +20,7 @@ import java.util.Map;
  */
 public final class NetNamespace {
     /** An address on a device, as {@code ip addr} lists it. */
-    public record Address(NetDevice dev, int local, int prefixLength, int broadcast, int scope) {
-        /** True when {@code addr} is this address's subnet broadcast. */
-        boolean isBroadcastOf(int addr) {
-            return broadcast != 0 && broadcast == addr;
-        }
-    }
+    public record Address(NetDevice dev, int local, int prefixLength, int broadcast, int scope) {}
 
     private final Network network;
     private final String node;
@@ -36,6 +31,14 @@ public final class NetNamespace {
     private NetDevice[] byIfindex = new NetDevice[8];
     private final Map<String, NetDevice> byName = new HashMap<>();
     private final List<Address> addresses = new ArrayList<>();
+    /*
+     * The addresses' locals and broadcasts flat, in the order of addresses (0 where there is no
+     * broadcast), with their devices: every received and sent packet asks whether its
+     * destination is local or a broadcast. Rebuilt by every change to addresses.
+     */
+    private int[] locals = new int[0];
+    private int[] broadcasts = new int[0];
+    private NetDevice[] addressDevices = new NetDevice[0];
     private final RoutingTable routes = new RoutingTable();
     private final NeighbourTable arp;
     private final Sysctls sysctl = new Sysctls();
@@ -48,11 +51,14 @@ public final class NetNamespace {
     private int nextIfindex = 1;
     private long neighbourTimer = Simulator.NO_EVENT;
     private long neighbourTimerAt = Long.MAX_VALUE;
+    /** The neighbour table's {@link NeighbourTable#timerChanges()} when its deadlines were last read. */
+    private int neighbourTimersSeen = -1;
 
     private static final EventHandler NEIGHBOUR_TIMER = (arg, unused) -> {
         NetNamespace ns = (NetNamespace) arg;
         ns.neighbourTimer = Simulator.NO_EVENT;
         ns.neighbourTimerAt = Long.MAX_VALUE;
+        ns.neighbourTimersSeen = ns.arp.timerChanges() - 1; // the timer is gone: look again
         ns.arp.advance(ns.network.sim().now());
         ns.scheduleNeighbourTimer();
     };
@@ -164,6 +170,7 @@ public final class NetNamespace {
             dev.master().removePort(dev);
         }
         addresses.removeIf(a -> a.dev() == dev);
+        addressesChanged();
         devices.remove(dev);
         byIfindex[dev.ifindex()] = null;
         byName.remove(dev.name());
@@ -207,7 +214,21 @@ public final class NetNamespace {
         routes.addAddress(dev.ref(), local, len, brd, scope, 0);
         Address a = new Address(dev, local, len, brd, scope);
         addresses.add(a);
+        addressesChanged();
         return a;
+    }
+
+    private void addressesChanged() {
+        int n = addresses.size();
+        locals = new int[n];
+        broadcasts = new int[n];
+        addressDevices = new NetDevice[n];
+        for (int i = 0; i < n; i++) {
+            Address a = addresses.get(i);
+            locals[i] = a.local();
+            broadcasts[i] = a.broadcast();
+            addressDevices[i] = a.dev();
+        }
     }
 
     /** Addresses in the order they were added. */
@@ -232,8 +253,8 @@ public final class NetNamespace {
      * to an address of a down device that arrives on another one is delivered (a weak host).
      */
     public boolean isLocalAddress(int addr) {
-        for (int i = 0, n = addresses.size(); i < n; i++) {
-            if (addresses.get(i).local() == addr) {
+        for (int local : locals) {
+            if (local == addr) {
                 return true;
             }
         }
@@ -247,9 +268,9 @@ public final class NetNamespace {
      * the link goes down.
      */
     public boolean isBroadcastAddress(int addr) {
-        for (int i = 0, n = addresses.size(); i < n; i++) {
-            Address a = addresses.get(i);
-            if (a.isBroadcastOf(addr) && a.dev().isUp()) {
+        int[] b = broadcasts;
+        for (int i = 0; i < b.length; i++) {
+            if (b[i] == addr && addr != 0 && addressDevices[i].isUp()) {
                 return true;
             }
         }
@@ -271,6 +292,11 @@ public final class NetNamespace {
 
     /** Arms the simulator timer for the neighbour table's next deadline (one timer per namespace). */
     void scheduleNeighbourTimer() {
+        int changes = arp.timerChanges();
+        if (changes == neighbourTimersSeen) {
+            return; // no timer armed, moved or stopped since the last look: nothing to re-arm
+        }
+        neighbourTimersSeen = changes;
         long next = arp.nextDeadlineNs();
         if (next == Long.MAX_VALUE || next >= neighbourTimerAt) {
             return;

@@ -314,12 +314,16 @@ public final class PacketContext {
     public PacketContext resetResults() {
         verdict = null;
         rejectWith = null;
-        nat.clear();
+        if (nat.type() != NatRequest.Type.NONE) {
+            nat.clear();
+        }
         decidingTable = null;
         decidingChain = null;
         decidingRule = 0;
         hotdrop = false;
-        logLines.clear();
+        if (!logLines.isEmpty()) {
+            logLines.clear();
+        }
         return this;
     }
 
