@@ -33,6 +33,7 @@ final class FlowMemo {
     private final int key;
     private final Hook hook;
     private FlowMemo next;
+    private int version;
 
     // What the walk read besides the connection's tuple.
     private long stamp;
@@ -69,13 +70,15 @@ final class FlowMemo {
      */
     static NfVerdict run(Iptables ipt, TableId id, Hook hook, PacketContext c, ConntrackEntry entry, int direction) {
         int key = hook.ordinal() << 4 | id.ordinal() << 1 | direction;
-        FlowMemo m = (FlowMemo) entry.hookMemo();
+        Memos memos = Memos.of(entry);
+        FlowMemo m = memos.tables;
         while (m != null && m.key != key) {
             m = m.next;
         }
         long stamp = ipt.stamp();
         if (m != null && m.stamp == stamp && m.sameInputs(c)) {
             ipt.replays++;
+            c.memo = m;
             return m.replay(c);
         }
         int markIn = c.mark;
@@ -83,12 +86,57 @@ final class FlowMemo {
         if (!c.variant && c.rejectWith == null && !c.trace && c.logLines().isEmpty()) {
             if (m == null) {
                 m = new FlowMemo(key, hook);
-                m.next = (FlowMemo) entry.hookMemo();
-                entry.hookMemo(m);
+                m.next = memos.tables;
+                memos.tables = m;
             }
             m.keep(stamp, c, markIn, v);
+            c.memo = m;
+        } else {
+            c.memo = null;
         }
         return v;
+    }
+
+    /** What a conntrack entry keeps: the table walks' memos, and the hook runs' ({@link HookMemo}). */
+    static final class Memos {
+        FlowMemo tables;
+        HookMemo hooks;
+
+        static Memos of(ConntrackEntry entry) {
+            Memos m = (Memos) entry.hookMemo();
+            if (m == null) {
+                m = new Memos();
+                entry.hookMemo(m);
+            }
+            return m;
+        }
+    }
+
+    /** Raised by every {@link #keep}: a {@link HookMemo} holding this memo checks it is unchanged. */
+    int version() {
+        return version;
+    }
+
+    NfVerdict verdict() {
+        return verdict;
+    }
+
+    int markOut() {
+        return markOut;
+    }
+
+    /** The counters of a replay, without a context: for {@link HookMemo}. */
+    void count(int length) {
+        Rule[] r = rules;
+        for (int i = 0, n = ruleCount; i < n; i++) {
+            r[i].packets++;
+            r[i].bytes += length;
+        }
+        Chain p = policy;
+        if (p != null) {
+            p.policyPackets++;
+            p.policyBytes += length;
+        }
     }
 
     private boolean sameInputs(PacketContext c) {
@@ -100,6 +148,7 @@ final class FlowMemo {
     }
 
     private void keep(long stamp, PacketContext c, int markIn, NfVerdict v) {
+        version++;
         this.stamp = stamp;
         this.inName = c.inName;
         this.outName = c.outName;
@@ -128,17 +177,7 @@ final class FlowMemo {
 
     /** The walk's effects on this packet: counters by its length, mark, verdict and deciding rule. */
     private NfVerdict replay(PacketContext c) {
-        int length = c.ipTotalLength();
-        Rule[] r = rules;
-        for (int i = 0, n = ruleCount; i < n; i++) {
-            r[i].packets++;
-            r[i].bytes += length;
-        }
-        Chain p = policy;
-        if (p != null) {
-            p.policyPackets++;
-            p.policyBytes += length;
-        }
+        count(c.ipTotalLength());
         c.hook = hook;
         c.hotdrop = false;
         c.rejectWith = null;

@@ -45,6 +45,11 @@ public final class NodeNetfilter implements NetfilterHooks, AddressTypeLookup {
     private final Conntrack conntrack;
     private final PacketContext ctx = new PacketContext();
     private final PacketConntrack skb = new PacketConntrack();
+    /** The table walks' memos of the current hook run, for {@link HookMemo}. */
+    private final FlowMemo[] used = new FlowMemo[TableId.values().length];
+    private int usedCount;
+    /** Every table the current hook run walked was kept in a memo. */
+    private boolean allKept;
     /** Whether table walks are kept per connection ({@link FlowMemo}); see {@link #flowMemo(boolean)}. */
     private boolean flowMemo = FLOW_MEMO_DEFAULT;
 
@@ -106,6 +111,18 @@ public final class NodeNetfilter implements NetfilterHooks, AddressTypeLookup {
 
     @Override
     public int run(Hook hook, Packet p, int ipOffset, NetDevice in, NetDevice out, NetDevice physIn, NetDevice physOut) {
+        ConntrackEntry kept = null;
+        if (flowMemo && hook != Hook.PREROUTING && hook != Hook.OUTPUT && p.conntrack() instanceof ConntrackEntry e
+                && hookMemoAllowed(e, p.ctinfo())) {
+            if (HookMemo.replay(iptables, hook, p, ipOffset, e, in, out, physIn, physOut)) {
+                return NF_ACCEPT;
+            }
+            kept = e;
+        }
+        int markIn = p.mark();
+        long stamp = kept == null ? 0 : iptables.stamp();
+        usedCount = 0;
+        allKept = true;
         ByteBuf buf = p.buf();
         long now = ns.network().sim().now();
         restoreConntrack(p);
@@ -129,7 +146,25 @@ public final class NodeNetfilter implements NetfilterHooks, AddressTypeLookup {
         };
         saveConntrack(p);
         p.mark(ctx.mark());
+        if (kept != null && verdict == NF_ACCEPT && allKept && p.conntrack() == kept && !ctx.trace
+                && hookMemoAllowed(kept, p.ctinfo())) {
+            HookMemo.keep(iptables, hook, p, kept, markIn, stamp, in, out, physIn, physOut, used, usedCount);
+        }
         return verdict;
+    }
+
+    /**
+     * A hook run at INPUT, FORWARD or POSTROUTING may be kept whole ({@link HookMemo}) for a
+     * packet whose table walks may be ({@link #memoAllowed()}) and whose entry has no NAT to
+     * apply (its bindings are set up and change nothing).
+     */
+    private static boolean hookMemoAllowed(ConntrackEntry e, int ctinfo) {
+        int status = e.status();
+        return e.isConfirmed()
+                && (ctinfo == PacketConntrack.IP_CT_ESTABLISHED || ctinfo == PacketConntrack.IP_CT_ESTABLISHED_REPLY
+                        || ctinfo == PacketConntrack.IP_CT_NEW)
+                && (status & ConntrackEntry.IPS_NAT_MASK) == 0
+                && (status & ConntrackEntry.IPS_NAT_DONE_MASK) == ConntrackEntry.IPS_NAT_DONE_MASK;
     }
 
     private int localOrPrerouting(Hook hook, Packet p, int ipOffset, NetDevice in, NetDevice out, long now) {
@@ -246,8 +281,18 @@ public final class NodeNetfilter implements NetfilterHooks, AddressTypeLookup {
         if (!id.hasHook(hook) || !iptables.table(id).isPresent()) {
             return true;
         }
-        NfVerdict v = memoAllowed() ? FlowMemo.run(iptables, id, hook, ctx, skb.entry(), skb.direction())
-                : iptables.run(id, hook, ctx);
+        NfVerdict v;
+        if (memoAllowed()) {
+            v = FlowMemo.run(iptables, id, hook, ctx, skb.entry(), skb.direction());
+            if (ctx.memo != null && usedCount < used.length) {
+                used[usedCount++] = ctx.memo;
+            } else {
+                allKept = false;
+            }
+        } else {
+            v = iptables.run(id, hook, ctx);
+            allKept = false;
+        }
         traceLogs(dev);
         if (v == NfVerdict.ACCEPT) {
             return true;

@@ -115,6 +115,8 @@ public final class PacketContext {
     int countedRules;
     /** The built-in chain whose policy counters the last walk incremented, or null. */
     Chain policyCounted;
+    /** The {@link FlowMemo} the last {@link FlowMemo#run} replayed or kept, null if none. */
+    FlowMemo memo;
     /** Whether the fields above describe the packet {@link #packet} last pointed at. */
     private boolean parsed;
     private final ArrayList<NfLog> logLines = new ArrayList<>();
