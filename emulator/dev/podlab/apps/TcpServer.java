@@ -136,7 +136,7 @@ public final class TcpServer implements TransportHandler {
             p.release();
             if (rst != null) {
                 ns.stack().send(new Packet(rst, LinkType.ETHERNET).id(ns.network().nextPacketId())
-                        .timestampNs(ns.network().sim().now()));
+                        .timestampNs(ns.network().sim().now()).csumUnnecessary(true));
             }
             return;
         }

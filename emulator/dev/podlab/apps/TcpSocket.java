@@ -862,7 +862,9 @@ public final class TcpSocket implements TransportHandler {
             trace(Verdict.TRANSMIT, describe(localAddr, localPort, remoteAddr, remotePort, flags, seq, rcvNxt, window, len)
                     + ((flags & Tcp.SYN) != 0 ? ", options [mss " + advMss + "]" : ""));
         }
-        Packet p = new Packet(frame, LinkType.ETHERNET).id(ns.network().nextPacketId()).timestampNs(sim.now());
+        // A socket's segment: CHECKSUM_PARTIAL (Packet#csumUnnecessary).
+        Packet p = new Packet(frame, LinkType.ETHERNET).id(ns.network().nextPacketId()).timestampNs(sim.now())
+                .csumUnnecessary(true);
         ns.stack().send(p);
     }
 
@@ -905,7 +907,8 @@ public final class TcpSocket implements TransportHandler {
             return;
         }
         trace(Verdict.TRANSMIT, "RST: " + why);
-        ns.stack().send(new Packet(rst, LinkType.ETHERNET).id(ns.network().nextPacketId()).timestampNs(sim.now()));
+        ns.stack().send(new Packet(rst, LinkType.ETHERNET).id(ns.network().nextPacketId()).timestampNs(sim.now())
+                .csumUnnecessary(true));
     }
 
     // =============================================================================================

@@ -78,7 +78,9 @@ public final class UdpClient implements TransportHandler {
         trace(Verdict.TRANSMIT, Ipv4Address.toString(src) + "." + localPort + " > " + Ipv4Address.toString(dst) + "."
                 + port + ": UDP, length " + payload.length);
         timeout.schedule(timeoutNs);
-        ns.stack().send(new Packet(frame, LinkType.ETHERNET).id(ns.network().nextPacketId()).timestampNs(startNs));
+        // A socket's datagram: CHECKSUM_PARTIAL (Packet#csumUnnecessary).
+        ns.stack().send(new Packet(frame, LinkType.ETHERNET).id(ns.network().nextPacketId()).timestampNs(startNs)
+                .csumUnnecessary(true));
     }
 
     public Outcome outcome() {

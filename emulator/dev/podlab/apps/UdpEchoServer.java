@@ -65,7 +65,7 @@ public final class UdpEchoServer implements TransportHandler {
         echoed++;
         trace(Verdict.TRANSMIT, "echo of " + len + " bytes to " + Ipv4Address.toString(peer) + ":" + peerPort);
         ns.stack().send(new Packet(frame, LinkType.ETHERNET).id(ns.network().nextPacketId())
-                .timestampNs(ns.network().sim().now()));
+                .timestampNs(ns.network().sim().now()).csumUnnecessary(true));
     }
 
     private void trace(Verdict verdict, String detail) {

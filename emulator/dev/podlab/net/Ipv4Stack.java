@@ -713,7 +713,7 @@ public final class Ipv4Stack implements NeighbourTable.Listener {
             drop(dev, p, Step.LOCAL_DELIVER, DropReason.PKT_TOO_SMALL, "bad UDP length");
             return;
         }
-        if (udp.checksum() != 0 && !udp.verifyChecksum(ip.src(), ip.dst(), udp.length())) {
+        if (udp.checksum() != 0 && !p.csumUnnecessary() && !udp.verifyChecksum(ip.src(), ip.dst(), udp.length())) {
             drop(dev, p, Step.LOCAL_DELIVER, DropReason.UDP_CSUM, "bad UDP checksum");
             return;
         }
@@ -747,7 +747,7 @@ public final class Ipv4Stack implements NeighbourTable.Listener {
             drop(dev, p, Step.LOCAL_DELIVER, DropReason.PKT_TOO_SMALL, "bad TCP data offset");
             return;
         }
-        if (!tcp.verifyChecksum(ip.src(), ip.dst(), len)) {
+        if (!p.csumUnnecessary() && !tcp.verifyChecksum(ip.src(), ip.dst(), len)) {
             drop(dev, p, Step.LOCAL_DELIVER, DropReason.TCP_CSUM, "bad TCP checksum");
             return;
         }

@@ -19,8 +19,9 @@ public final class Nic extends NetDevice {
     public Nic attach(LinkEnd end) {
         this.wire = end;
         // What arrives off the wire is another host's frame: a new skb with none of the sender's
-        // metadata (conntrack entry, mark), as the sender's node would otherwise lend it its own.
-        end.attach((from, p) -> receive(p.conntrack(null, 0).mark(0).fragMaxSize(0)));
+        // metadata (conntrack entry, mark), as the sender's node would otherwise lend it its own,
+        // and CHECKSUM_NONE (the emulated NIC verifies no checksum for the stack).
+        end.attach((from, p) -> receive(p.conntrack(null, 0).mark(0).fragMaxSize(0).csumUnnecessary(false)));
         return this;
     }
 

@@ -177,6 +177,7 @@ public final class VxlanDevice extends NetDevice implements TransportHandler {
         p.conntrack(null, 0);
         p.mark(0);
         p.fragMaxSize(0);
+        p.csumUnnecessary(false); // the inner checksum is yet to be verified
         receive(p);
     }
 }

@@ -172,7 +172,10 @@ public final class NodeNetfilter implements NetfilterHooks, AddressTypeLookup {
         if (!table(TableId.RAW, hook, p, ipOffset, dev)) {
             return NF_DROP;
         }
-        if (conntrack.in(hook, p.buf(), ipOffset, now, skb) == Verdict.DROP) {
+        skb.csumUnnecessary(p.csumUnnecessary());
+        Verdict ct = conntrack.in(hook, p.buf(), ipOffset, now, skb);
+        p.csumUnnecessary(skb.csumUnnecessary());
+        if (ct == Verdict.DROP) {
             ns.trace(dev, Step.CONNTRACK, Verdict.DROP, DropReason.NETFILTER_DROP,
                     "conntrack: table full (nf_conntrack_max " + conntrack.max() + "), dropping packet");
             return NF_DROP;

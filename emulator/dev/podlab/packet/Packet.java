@@ -24,6 +24,7 @@ public final class Packet {
     private Object conntrack;
     private int ctinfo;
     private int fragMaxSize;
+    private boolean csumUnnecessary;
 
     public Packet() {}
 
@@ -40,6 +41,7 @@ public final class Packet {
         this.conntrack = null;
         this.ctinfo = 0;
         this.fragMaxSize = 0;
+        this.csumUnnecessary = false;
         return this;
     }
 
@@ -89,6 +91,24 @@ public final class Packet {
     /** Points the packet at a new buffer (a copy with more headroom), keeping its metadata. */
     public Packet wrapKeepingMetadata(ByteBuf buf) {
         this.buf = buf;
+        return this;
+    }
+
+    /**
+     * The kernel's {@code skb_csum_unnecessary()} for the TCP or UDP checksum: true for a segment
+     * a local TCP or UDP socket sent ({@code CHECKSUM_PARTIAL}: the devices podlab emulates
+     * offload the checksum; podlab writes it in full all the same, so captures verify) and for one
+     * whose checksum was verified once on this host ({@code csum_valid}); false for what a NIC
+     * receives off the wire, what a tunnel decapsulates and what is injected raw. Conntrack at
+     * PREROUTING and the receiving socket verify only while it is false, as {@code nf_ip_checksum}
+     * and {@code udp4_csum_init}/{@code tcp_v4_rcv} do.
+     */
+    public boolean csumUnnecessary() {
+        return csumUnnecessary;
+    }
+
+    public Packet csumUnnecessary(boolean unnecessary) {
+        this.csumUnnecessary = unnecessary;
         return this;
     }
 

@@ -61,6 +61,12 @@ public final class Conntrack {
     private final Nat nat;
     private long lastId;
 
+    /**
+     * The checksum state of the packet being processed ({@link PacketConntrack#csumUnnecessary}):
+     * the UDP and TCP trackers skip verifying when set and set it when they verified.
+     */
+    boolean csumUnnecessary;
+
     /** The IPv4 header of the packet being processed; trackers read its addresses. */
     final Ipv4 ip = new Ipv4();
     private final Tuple scratch = new Tuple();
@@ -178,7 +184,9 @@ public final class Conntrack {
             }
             skb.set(ct, ctinfo);
 
+            csumUnnecessary = skb.csumUnnecessary;
             int ret = handlePacket(ct, buf, ipOffset, l4Off, end, ipLen, protocol, ctinfo, hook, nowNs);
+            skb.csumUnnecessary = csumUnnecessary;
             if (ret <= 0) {
                 skb.clear();
                 if (ret == NF_REPEAT) {

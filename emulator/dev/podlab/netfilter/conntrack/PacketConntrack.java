@@ -38,6 +38,21 @@ public final class PacketConntrack {
     ConntrackEntry entry;
     int ctinfo;
     boolean untracked;
+    /**
+     * The packet's {@code skb_csum_unnecessary()} for TCP and UDP (see
+     * {@code Packet#csumUnnecessary()}): the trackers at PREROUTING verify the checksum only while
+     * it is false, and set it once they did ({@code csum_valid}).
+     */
+    boolean csumUnnecessary;
+
+    public boolean csumUnnecessary() {
+        return csumUnnecessary;
+    }
+
+    public PacketConntrack csumUnnecessary(boolean unnecessary) {
+        this.csumUnnecessary = unnecessary;
+        return this;
+    }
 
     /** Clears the reference: a fresh packet, not yet seen by conntrack. */
     public PacketConntrack reset() {

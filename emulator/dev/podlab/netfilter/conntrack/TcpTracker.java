@@ -389,9 +389,11 @@ final class TcpTracker {
         if (hl < Tcp.MIN_HEADER_LENGTH || l4Len < hl) {
             return true; // "truncated packet"
         }
-        if (conntrack.checksum && hook == Hook.PREROUTING
-                && !th.verifyChecksum(conntrack.ip.src(), conntrack.ip.dst(), l4Len)) {
-            return true; // "bad checksum"
+        if (conntrack.checksum && hook == Hook.PREROUTING && !conntrack.csumUnnecessary) {
+            if (!th.verifyChecksum(conntrack.ip.src(), conntrack.ip.dst(), l4Len)) {
+                return true; // "bad checksum"
+            }
+            conntrack.csumUnnecessary = true; // __skb_checksum_complete: csum_valid
         }
         int f = buf.getUnsignedByte(th.offset() + Tcp.FLAGS_OFFSET) & ~(Tcp.ECE | Tcp.CWR | Tcp.PSH);
         return !VALID_FLAGS[f];

@@ -70,7 +70,13 @@ final class UdpTracker {
         if (u.checksum() == 0) {
             return false; // packet without checksum
         }
-        return conntrack.checksum && hook == Hook.PREROUTING
-                && !u.verifyChecksum(conntrack.ip.src(), conntrack.ip.dst(), l4Len); // "bad checksum"
+        if (!conntrack.checksum || hook != Hook.PREROUTING || conntrack.csumUnnecessary) {
+            return false; // nf_ip_checksum verifies CHECKSUM_NONE and COMPLETE only
+        }
+        if (!u.verifyChecksum(conntrack.ip.src(), conntrack.ip.dst(), l4Len)) {
+            return true; // "bad checksum"
+        }
+        conntrack.csumUnnecessary = true; // __skb_checksum_complete: csum_valid
+        return false;
     }
 }

@@ -60,7 +60,12 @@ final class ConntrackHarness {
 
     /** PREROUTING -> FORWARD -> POSTROUTING on a router. Returns the packet's conntrack. */
     PacketConntrack forward(ByteBuf frame) {
-        PacketConntrack skb = new PacketConntrack();
+        return forward(frame, false);
+    }
+
+    /** As {@link #forward(ByteBuf)}, the packet's checksum state given ({@code skb_csum_unnecessary}). */
+    PacketConntrack forward(ByteBuf frame, boolean csumUnnecessary) {
+        PacketConntrack skb = new PacketConntrack().csumUnnecessary(csumUnnecessary);
         int off = ipOffset(frame);
         lastVerdict = conntrack.in(Hook.PREROUTING, frame, off, now, skb);
         if (lastVerdict == Verdict.DROP) {

@@ -8,6 +8,7 @@ import dev.podlab.packet.IpProtocol;
 import dev.podlab.packet.Ipv4Spec;
 import dev.podlab.packet.Sctp;
 import dev.podlab.packet.SctpChunk;
+import dev.podlab.packet.Tcp;
 import io.netty.buffer.ByteBuf;
 import java.util.zip.CRC32C;
 import org.junit.jupiter.api.Test;
@@ -20,6 +21,33 @@ import org.junit.jupiter.api.Test;
  */
 class UdpIcmpSctpConntrackTest {
     private final ConntrackHarness h = new ConntrackHarness();
+
+    /**
+     * nf_ip_checksum at PREROUTING verifies a CHECKSUM_NONE packet (what a NIC without receive
+     * offload delivers, what is injected raw) and marks it verified; a CHECKSUM_PARTIAL packet
+     * from a local socket, or one verified before, is not verified again (udp_error, tcp_error).
+     */
+    @Test
+    void theChecksumIsVerifiedOnlyWhenThePacketsStateAsksForIt() {
+        ByteBuf bad = h.udp("10.0.0.5", 40000, "1.1.1.1", 53, 30);
+        int udpCsum = ConntrackHarness.ipOffset(bad) + 20 + 6;
+        bad.setShort(udpCsum, bad.getUnsignedShort(udpCsum) ^ 0x0101);
+        PacketConntrack none = h.forward(bad.copy(), false);
+        assertThat(none.entry()).as("bad checksum, CHECKSUM_NONE: INVALID").isNull();
+        assertThat(none.csumUnnecessary()).isFalse();
+        PacketConntrack partial = h.forward(bad.copy(), true);
+        assertThat(partial.stateName()).as("bad checksum, CHECKSUM_PARTIAL: not verified").isEqualTo("NEW");
+
+        PacketConntrack good = h.forward(h.udp("10.0.0.5", 40001, "1.1.1.1", 53, 30), false);
+        assertThat(good.stateName()).isEqualTo("NEW");
+        assertThat(good.csumUnnecessary()).as("verified once: csum_valid").isTrue();
+
+        ByteBuf badSyn = h.tcp("10.0.0.5", 40002, "1.1.1.1", 80, Tcp.SYN, 1000, 0);
+        int tcpCsum = ConntrackHarness.ipOffset(badSyn) + 20 + 16;
+        badSyn.setShort(tcpCsum, badSyn.getUnsignedShort(tcpCsum) ^ 0x0101);
+        assertThat(h.forward(badSyn.copy(), false).entry()).isNull();
+        assertThat(h.forward(badSyn.copy(), true).stateName()).isEqualTo("NEW");
+    }
 
     @Test
     void unrepliedUdpLivesThirtySeconds() {
