@@ -6,11 +6,12 @@ import dev.podlab.netfilter.conntrack.ConntrackEntry;
 import dev.podlab.packet.Packet;
 
 /**
- * A whole hook run of a connection's packet at INPUT, FORWARD or POSTROUTING, kept so that the
- * connection's later packets skip it: the {@link FlowMemo} of each table the run walked, and the
- * mark it left. At these hooks a packet of a confirmed entry meets nothing but the tables: its
- * entry is already attached, NAT has nothing to rewrite when the entry has no NAT binding, and
- * confirmation has nothing to do. So when every table's walk was kept and accepted, the run's
+ * A whole hook run of a connection's packet at INPUT, FORWARD or POSTROUTING, or the part of a
+ * PREROUTING or OUTPUT run that follows conntrack's lookup, kept so that the connection's later
+ * packets skip it: the {@link FlowMemo} of each table the run walked, and the mark it left. There
+ * a packet of a confirmed entry meets nothing but the tables: its entry is attached, NAT has
+ * nothing to rewrite when the entry has no NAT binding, and confirmation has nothing to do (the
+ * raw table and the lookup itself, before that point, run for every packet). So when every table's walk was kept and accepted, the run's
  * whole effect is those walks' counters and mark, and a later packet with the same inputs (the
  * devices and their names, the mark, the conntrack state and status, the ruleset's
  * {@link Iptables#stamp() stamp}) gets exactly that. A run that dropped, walked a table it could
@@ -47,18 +48,17 @@ final class HookMemo {
      * inputs are the packet's: increments the walks' counters by the packet's length and sets its
      * mark. False when the hook must run in full.
      */
-    static boolean replay(Iptables ipt, Hook hook, Packet p, int ipOffset, ConntrackEntry e,
+    static boolean replay(Iptables ipt, Hook hook, int ctinfo, int mark, Packet p, int ipOffset, ConntrackEntry e,
                           NetDevice in, NetDevice out, NetDevice physIn, NetDevice physOut) {
         FlowMemo.Memos memos = (FlowMemo.Memos) e.hookMemo();
         if (memos == null) {
             return false;
         }
-        int ctinfo = p.ctinfo();
         HookMemo m = memos.hooks;
         while (m != null && (m.hook != hook || m.ctinfo != ctinfo)) {
             m = m.next;
         }
-        if (m == null || !m.sameInputs(ipt.stamp(), p.mark(), e.status(), in, out, physIn, physOut)) {
+        if (m == null || !m.sameInputs(ipt.stamp(), mark, e.status(), in, out, physIn, physOut)) {
             return false;
         }
         FlowMemo[] t = m.tables;

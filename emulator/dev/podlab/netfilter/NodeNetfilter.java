@@ -45,6 +45,10 @@ public final class NodeNetfilter implements NetfilterHooks, AddressTypeLookup {
     private final Conntrack conntrack;
     private final PacketContext ctx = new PacketContext();
     private final PacketConntrack skb = new PacketConntrack();
+    /** The entry whose {@link HookMemo} the current hook run may become, null if none. */
+    private ConntrackEntry memoEntry;
+    private int memoMarkIn;
+    private long memoStamp;
     /** The table walks' memos of the current hook run, for {@link HookMemo}. */
     private final FlowMemo[] used = new FlowMemo[TableId.values().length];
     private int usedCount;
@@ -111,18 +115,14 @@ public final class NodeNetfilter implements NetfilterHooks, AddressTypeLookup {
 
     @Override
     public int run(Hook hook, Packet p, int ipOffset, NetDevice in, NetDevice out, NetDevice physIn, NetDevice physOut) {
-        ConntrackEntry kept = null;
+        memoEntry = null;
         if (flowMemo && hook != Hook.PREROUTING && hook != Hook.OUTPUT && p.conntrack() instanceof ConntrackEntry e
                 && hookMemoAllowed(e, p.ctinfo())) {
-            if (HookMemo.replay(iptables, hook, p, ipOffset, e, in, out, physIn, physOut)) {
+            if (HookMemo.replay(iptables, hook, p.ctinfo(), p.mark(), p, ipOffset, e, in, out, physIn, physOut)) {
                 return NF_ACCEPT;
             }
-            kept = e;
+            keepFrom(e, p.mark());
         }
-        int markIn = p.mark();
-        long stamp = kept == null ? 0 : iptables.stamp();
-        usedCount = 0;
-        allKept = true;
         ByteBuf buf = p.buf();
         long now = ns.network().sim().now();
         restoreConntrack(p);
@@ -138,25 +138,43 @@ public final class NodeNetfilter implements NetfilterHooks, AddressTypeLookup {
         }
         ctx.resetResults();
         int verdict = switch (hook) {
-            case PREROUTING, OUTPUT -> localOrPrerouting(hook, p, ipOffset, in, out, now);
+            case PREROUTING, OUTPUT -> localOrPrerouting(hook, p, ipOffset, in, out, physIn, physOut, now);
             case INPUT -> input(p, ipOffset, in, now);
-            case FORWARD -> table(TableId.MANGLE, hook, p, ipOffset, in) && table(TableId.FILTER, hook, p, ipOffset, in)
-                    ? NF_ACCEPT : NF_DROP;
+            case FORWARD -> {
+                // The packet's own conntrack facts: not those an earlier hook run left in ctx.
+                publishConntrack();
+                yield table(TableId.MANGLE, hook, p, ipOffset, in) && table(TableId.FILTER, hook, p, ipOffset, in)
+                        ? NF_ACCEPT : NF_DROP;
+            }
             case POSTROUTING -> postrouting(p, ipOffset, out, now);
         };
         saveConntrack(p);
         p.mark(ctx.mark());
+        ConntrackEntry kept = memoEntry;
         if (kept != null && verdict == NF_ACCEPT && allKept && p.conntrack() == kept && !ctx.trace
                 && hookMemoAllowed(kept, p.ctinfo())) {
-            HookMemo.keep(iptables, hook, p, kept, markIn, stamp, in, out, physIn, physOut, used, usedCount);
+            HookMemo.keep(iptables, hook, p, kept, memoMarkIn, memoStamp, in, out, physIn, physOut, used, usedCount);
         }
         return verdict;
     }
 
     /**
-     * A hook run at INPUT, FORWARD or POSTROUTING may be kept whole ({@link HookMemo}) for a
-     * packet whose table walks may be ({@link #memoAllowed()}) and whose entry has no NAT to
-     * apply (its bindings are set up and change nothing).
+     * From here on, the hook run's table walks are collected for a {@link HookMemo} of
+     * {@code entry}'s packets entering this point with mark {@code markIn}.
+     */
+    private void keepFrom(ConntrackEntry entry, int markIn) {
+        memoEntry = entry;
+        memoMarkIn = markIn;
+        memoStamp = iptables.stamp();
+        usedCount = 0;
+        allKept = true;
+    }
+
+    /**
+     * A hook run at INPUT, FORWARD or POSTROUTING, or what follows conntrack at PREROUTING and
+     * OUTPUT, may be kept whole ({@link HookMemo}) for a packet whose table walks may be
+     * ({@link #memoAllowed()}) and whose entry has no NAT to apply (its bindings are set up and
+     * change nothing).
      */
     private static boolean hookMemoAllowed(ConntrackEntry e, int ctinfo) {
         int status = e.status();
@@ -167,7 +185,8 @@ public final class NodeNetfilter implements NetfilterHooks, AddressTypeLookup {
                 && (status & ConntrackEntry.IPS_NAT_DONE_MASK) == ConntrackEntry.IPS_NAT_DONE_MASK;
     }
 
-    private int localOrPrerouting(Hook hook, Packet p, int ipOffset, NetDevice in, NetDevice out, long now) {
+    private int localOrPrerouting(Hook hook, Packet p, int ipOffset, NetDevice in, NetDevice out,
+                                  NetDevice physIn, NetDevice physOut, long now) {
         NetDevice dev = hook == Hook.OUTPUT ? out : in;
         if (!table(TableId.RAW, hook, p, ipOffset, dev)) {
             return NF_DROP;
@@ -181,6 +200,15 @@ public final class NodeNetfilter implements NetfilterHooks, AddressTypeLookup {
             return NF_DROP;
         }
         traceConntrack(dev);
+        // What follows conntrack may be kept whole for the connection ({@link HookMemo}).
+        ConntrackEntry e = skb.entry();
+        if (flowMemo && e != null && !ctx.trace && hookMemoAllowed(e, skb.ctinfo())) {
+            if (HookMemo.replay(iptables, hook, skb.ctinfo(), ctx.mark(), p, ipOffset, e, in, out, physIn, physOut)) {
+                ctx.mark(p.mark());
+                return NF_ACCEPT;
+            }
+            keepFrom(e, ctx.mark());
+        }
         publishConntrack();
         if (!table(TableId.MANGLE, hook, p, ipOffset, dev)) {
             return NF_DROP;
@@ -287,10 +315,12 @@ public final class NodeNetfilter implements NetfilterHooks, AddressTypeLookup {
         NfVerdict v;
         if (memoAllowed()) {
             v = FlowMemo.run(iptables, id, hook, ctx, skb.entry(), skb.direction());
-            if (ctx.memo != null && usedCount < used.length) {
-                used[usedCount++] = ctx.memo;
-            } else {
-                allKept = false;
+            if (memoEntry != null) {
+                if (ctx.memo != null && usedCount < used.length) {
+                    used[usedCount++] = ctx.memo;
+                } else {
+                    allKept = false;
+                }
             }
         } else {
             v = iptables.run(id, hook, ctx);
