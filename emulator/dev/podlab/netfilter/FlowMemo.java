@@ -33,7 +33,6 @@ final class FlowMemo {
     private final int key;
     private final Hook hook;
     private FlowMemo next;
-    private int version;
 
     // What the walk read besides the connection's tuple.
     private long stamp;
@@ -97,10 +96,13 @@ final class FlowMemo {
         return v;
     }
 
-    /** What a conntrack entry keeps: the table walks' memos, and the hook runs' ({@link HookMemo}). */
+    /**
+     * What a conntrack entry keeps: the table walks' memos in a list, and the hook runs'
+     * ({@link HookMemo}) by hook and direction, the slot read by every later packet.
+     */
     static final class Memos {
         FlowMemo tables;
-        HookMemo hooks;
+        final HookMemo[] hooks = new HookMemo[Hook.values().length * 2];
 
         static Memos of(ConntrackEntry entry) {
             Memos m = (Memos) entry.hookMemo();
@@ -112,21 +114,21 @@ final class FlowMemo {
         }
     }
 
-    /** Raised by every {@link #keep}: a {@link HookMemo} holding this memo checks it is unchanged. */
-    int version() {
-        return version;
+    /** The rules whose counters the walk incremented, in order, and how many. */
+    Rule[] rules() {
+        return rules;
     }
 
-    NfVerdict verdict() {
-        return verdict;
+    int ruleCount() {
+        return ruleCount;
     }
 
-    int markOut() {
-        return markOut;
+    /** The built-in chain whose policy counters the walk incremented, or null. */
+    Chain policy() {
+        return policy;
     }
 
-    /** The counters of a replay, without a context: for {@link HookMemo}. */
-    void count(int length) {
+    private void count(int length) {
         Rule[] r = rules;
         for (int i = 0, n = ruleCount; i < n; i++) {
             r[i].packets++;
@@ -148,7 +150,6 @@ final class FlowMemo {
     }
 
     private void keep(long stamp, PacketContext c, int markIn, NfVerdict v) {
-        version++;
         this.stamp = stamp;
         this.inName = c.inName;
         this.outName = c.outName;

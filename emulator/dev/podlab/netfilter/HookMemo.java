@@ -3,25 +3,28 @@ package dev.podlab.netfilter;
 import dev.podlab.net.Hook;
 import dev.podlab.net.NetDevice;
 import dev.podlab.netfilter.conntrack.ConntrackEntry;
+import dev.podlab.netfilter.conntrack.PacketConntrack;
 import dev.podlab.packet.Packet;
+import java.util.Arrays;
 
 /**
  * A whole hook run of a connection's packet at INPUT, FORWARD or POSTROUTING, or the part of a
  * PREROUTING or OUTPUT run that follows conntrack's lookup, kept so that the connection's later
- * packets skip it: the {@link FlowMemo} of each table the run walked, and the mark it left. There
- * a packet of a confirmed entry meets nothing but the tables: its entry is attached, NAT has
- * nothing to rewrite when the entry has no NAT binding, and confirmation has nothing to do (the
- * raw table and the lookup itself, before that point, run for every packet). So when every table's walk was kept and accepted, the run's
- * whole effect is those walks' counters and mark, and a later packet with the same inputs (the
- * devices and their names, the mark, the conntrack state and status, the ruleset's
- * {@link Iptables#stamp() stamp}) gets exactly that. A run that dropped, walked a table it could
- * not keep, or met NAT is never kept: it runs in full, with its trace.
+ * packets skip it: the counters its table walks incremented and the mark it left. There a packet
+ * of a confirmed entry meets nothing but the tables: its entry is attached, NAT has nothing to
+ * rewrite when the entry has no NAT binding, and confirmation has nothing to do (the raw table and
+ * the lookup itself, before that point, run for every packet). So when every table's walk could
+ * be kept ({@link FlowMemo}) and accepted, the run's whole effect is those walks' counters and
+ * mark, and a later packet with the same inputs (the devices and their names, the mark, the
+ * conntrack state and status, the ruleset's {@link Iptables#stamp() stamp}) gets exactly that. A
+ * run that dropped, walked a table it could not keep, or met NAT is never kept: it runs in full,
+ * with its trace. One memo per hook and direction; a run with other inputs replaces it.
  */
 final class HookMemo {
-    private final Hook hook;
-    private HookMemo next;
-
     private long stamp;
+    private int ctinfo;
+    private int status;
+    private int markIn;
     private NetDevice in;
     private NetDevice out;
     private NetDevice physIn;
@@ -30,46 +33,44 @@ final class HookMemo {
     private String outName;
     private String physInName;
     private String physOutName;
-    private int markIn;
-    private int ctinfo;
-    private int status;
 
-    private FlowMemo[] tables = new FlowMemo[0];
-    private int[] versions = new int[0];
-    private int tableCount;
+    /** The rules whose counters the run incremented, every table's in order. */
+    private Rule[] rules = new Rule[0];
+    private int ruleCount;
+    /** The built-in chains whose policy counters it incremented. */
+    private Chain[] policies = new Chain[0];
+    private int policyCount;
     private int markOut;
 
-    private HookMemo(Hook hook) {
-        this.hook = hook;
+    private static int slot(Hook hook, int ctinfo) {
+        return hook.ordinal() << 1 | (ctinfo >= PacketConntrack.IP_CT_IS_REPLY ? 1 : 0);
     }
 
     /**
      * Replays the run kept for this packet's connection at {@code hook}, if there is one and its
-     * inputs are the packet's: increments the walks' counters by the packet's length and sets its
-     * mark. False when the hook must run in full.
+     * inputs are the packet's: increments the counters by the packet's length and sets its mark.
+     * False when the hook must run in full.
      */
     static boolean replay(Iptables ipt, Hook hook, int ctinfo, int mark, Packet p, int ipOffset, ConntrackEntry e,
                           NetDevice in, NetDevice out, NetDevice physIn, NetDevice physOut) {
-        FlowMemo.Memos memos = (FlowMemo.Memos) e.hookMemo();
-        if (memos == null) {
+        Object o = e.hookMemo();
+        if (o == null) {
             return false;
         }
-        HookMemo m = memos.hooks;
-        while (m != null && (m.hook != hook || m.ctinfo != ctinfo)) {
-            m = m.next;
-        }
-        if (m == null || !m.sameInputs(ipt.stamp(), mark, e.status(), in, out, physIn, physOut)) {
+        HookMemo m = ((FlowMemo.Memos) o).hooks[slot(hook, ctinfo)];
+        if (m == null || m.ctinfo != ctinfo || !m.sameInputs(ipt.stamp(), mark, e.status(), in, out, physIn, physOut)) {
             return false;
-        }
-        FlowMemo[] t = m.tables;
-        for (int i = 0; i < m.tableCount; i++) {
-            if (t[i].version() != m.versions[i]) {
-                return false; // a table's memo was kept anew for other inputs
-            }
         }
         int length = p.buf().getUnsignedShort(ipOffset + 2);
-        for (int i = 0; i < m.tableCount; i++) {
-            t[i].count(length);
+        Rule[] r = m.rules;
+        for (int i = 0, n = m.ruleCount; i < n; i++) {
+            r[i].packets++;
+            r[i].bytes += length;
+        }
+        Chain[] c = m.policies;
+        for (int i = 0, n = m.policyCount; i < n; i++) {
+            c[i].policyPackets++;
+            c[i].policyBytes += length;
         }
         ipt.replays++;
         p.mark(m.markOut);
@@ -77,19 +78,15 @@ final class HookMemo {
     }
 
     /** Keeps a run whose table walks were all kept ({@code used}) and accepted. */
-    static void keep(Iptables ipt, Hook hook, Packet p, ConntrackEntry e, int markIn, long stamp,
+    static void keep(Hook hook, Packet p, ConntrackEntry e, int markIn, long stamp,
                      NetDevice in, NetDevice out, NetDevice physIn, NetDevice physOut,
                      FlowMemo[] used, int usedCount) {
         FlowMemo.Memos memos = FlowMemo.Memos.of(e);
         int ctinfo = p.ctinfo();
-        HookMemo m = memos.hooks;
-        while (m != null && (m.hook != hook || m.ctinfo != ctinfo)) {
-            m = m.next;
-        }
+        int s = slot(hook, ctinfo);
+        HookMemo m = memos.hooks[s];
         if (m == null) {
-            m = new HookMemo(hook);
-            m.next = memos.hooks;
-            memos.hooks = m;
+            m = memos.hooks[s] = new HookMemo();
         }
         m.stamp = stamp;
         m.ctinfo = ctinfo;
@@ -104,18 +101,31 @@ final class HookMemo {
         m.outName = out == null ? null : out.name();
         m.physInName = physIn == null ? null : physIn.name();
         m.physOutName = physOut == null ? null : physOut.name();
-        if (m.tables.length < usedCount) {
-            m.tables = new FlowMemo[usedCount];
-            m.versions = new int[usedCount];
-        }
+        int rules = 0;
+        int policies = 0;
         for (int i = 0; i < usedCount; i++) {
-            m.tables[i] = used[i];
-            m.versions[i] = used[i].version();
+            rules += used[i].ruleCount();
+            policies += used[i].policy() == null ? 0 : 1;
         }
-        for (int i = usedCount; i < m.tableCount; i++) {
-            m.tables[i] = null;
+        if (m.rules.length < rules) {
+            m.rules = new Rule[rules];
         }
-        m.tableCount = usedCount;
+        if (m.policies.length < policies) {
+            m.policies = new Chain[policies];
+        }
+        Arrays.fill(m.rules, null);
+        Arrays.fill(m.policies, null);
+        int r = 0;
+        int c = 0;
+        for (int i = 0; i < usedCount; i++) {
+            System.arraycopy(used[i].rules(), 0, m.rules, r, used[i].ruleCount());
+            r += used[i].ruleCount();
+            if (used[i].policy() != null) {
+                m.policies[c++] = used[i].policy();
+            }
+        }
+        m.ruleCount = r;
+        m.policyCount = c;
     }
 
     private boolean sameInputs(long stamp, int mark, int status, NetDevice in, NetDevice out,
