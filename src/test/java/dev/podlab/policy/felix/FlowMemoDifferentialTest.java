@@ -79,13 +79,6 @@ class FlowMemoDifferentialTest {
             spec: {nodeName: node2, containers: [{name: far}]}
             """;
 
-    static final String DENY = """
-            apiVersion: networking.k8s.io/v1
-            kind: NetworkPolicy
-            metadata: {name: deny, namespace: default}
-            spec: {podSelector: {}, policyTypes: [Ingress]}
-            """;
-
     static final String ALLOW_ACCESS = """
             apiVersion: networking.k8s.io/v1
             kind: NetworkPolicy
@@ -216,7 +209,7 @@ class FlowMemoDifferentialTest {
         record.run();
         seen.add(w.probe("far", "server", 0));
 
-        w.apply(DENY);
+        w.apply(CanalFelixTest.DEFAULT_DENY);
         flows.run();
         record.run();
         w.send("far", 40003, server, SINK, 3);        // a new one-way flow under the deny
@@ -252,7 +245,7 @@ class FlowMemoDifferentialTest {
         record.run();
         ipt1.execute("-D FORWARD 1");
 
-        w.cluster.deleteNetworkPolicy("default", "deny");
+        w.cluster.deleteNetworkPolicy("default", "default-deny");
         w.cluster.deleteNetworkPolicy("default", "allow-access");
         flows.run();
         record.run();
