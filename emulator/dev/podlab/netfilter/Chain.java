@@ -94,10 +94,12 @@ public final class Chain {
 
     /** Packets that met the policy at the end of this built-in chain (0 unless {@link #countsPolicy()}). */
     public long policyPackets() {
+        table.settleCounters();
         return policyPackets;
     }
 
     public long policyBytes() {
+        table.settleCounters();
         return policyBytes;
     }
 

@@ -41,6 +41,11 @@ final class HookMemo {
     private Chain[] policies = new Chain[0];
     private int policyCount;
     private int markOut;
+    /** Packets and bytes replayed since the counters were last settled. */
+    private long pendingPackets;
+    private long pendingBytes;
+    /** In {@link Iptables}'s list of memos to settle. */
+    private boolean deferred;
 
     private static int slot(Hook hook, int ctinfo) {
         return hook.ordinal() << 1 | (ctinfo >= PacketConntrack.IP_CT_IS_REPLY ? 1 : 0);
@@ -61,16 +66,12 @@ final class HookMemo {
         if (m == null || m.ctinfo != ctinfo || !m.sameInputs(ipt.stamp(), mark, e.status(), in, out, physIn, physOut)) {
             return false;
         }
-        int length = p.buf().getUnsignedShort(ipOffset + 2);
-        Rule[] r = m.rules;
-        for (int i = 0, n = m.ruleCount; i < n; i++) {
-            r[i].packets++;
-            r[i].bytes += length;
-        }
-        Chain[] c = m.policies;
-        for (int i = 0, n = m.policyCount; i < n; i++) {
-            c[i].policyPackets++;
-            c[i].policyBytes += length;
+        // The counters are added to the rules when someone reads them (Iptables#settleCounters).
+        m.pendingPackets++;
+        m.pendingBytes += p.buf().getUnsignedShort(ipOffset + 2);
+        if (!m.deferred) {
+            m.deferred = true;
+            ipt.defer(m);
         }
         ipt.replays++;
         p.mark(m.markOut);
@@ -88,6 +89,7 @@ final class HookMemo {
         if (m == null) {
             m = memos.hooks[s] = new HookMemo();
         }
+        m.settle(); // what was replayed belongs to the rules the memo held until now
         m.stamp = stamp;
         m.ctinfo = ctinfo;
         m.status = e.status();
@@ -126,6 +128,33 @@ final class HookMemo {
         }
         m.ruleCount = r;
         m.policyCount = c;
+    }
+
+    /** Adds the replayed packets and bytes to every rule and chain the run counted. */
+    void settle() {
+        long n = pendingPackets;
+        if (n == 0) {
+            return;
+        }
+        long b = pendingBytes;
+        Rule[] r = rules;
+        for (int i = 0; i < ruleCount; i++) {
+            r[i].packets += n;
+            r[i].bytes += b;
+        }
+        Chain[] c = policies;
+        for (int i = 0; i < policyCount; i++) {
+            c[i].policyPackets += n;
+            c[i].policyBytes += b;
+        }
+        pendingPackets = 0;
+        pendingBytes = 0;
+    }
+
+    /** {@link #settle()}, and out of the iptables' list. */
+    void settled() {
+        settle();
+        deferred = false;
     }
 
     private boolean sameInputs(long stamp, int mark, int status, NetDevice in, NetDevice out,

@@ -30,6 +30,8 @@ public final class Iptables {
     private long generation;
     /** See {@link #flowMemoReplays()}. */
     long replays;
+    /** Hook memos whose replays counted packets their rules do not show yet. */
+    private final ArrayList<HookMemo> unsettled = new ArrayList<>();
 
     /** A namespace with its own empty ipset registry. */
     public Iptables() {
@@ -40,6 +42,7 @@ public final class Iptables {
         this.ipsets = ipsets;
         for (TableId id : TableId.values()) {
             tables[id.ordinal()] = new Table(id);
+            tables[id.ordinal()].owner = this;
         }
         ipsets.attach(this);
     }
@@ -70,6 +73,23 @@ public final class Iptables {
     /** Table walks replayed from a connection's {@link FlowMemo} instead of walked. */
     public long flowMemoReplays() {
         return replays;
+    }
+
+    /** {@code m} has replays to add to its rules' counters: see {@link #settleCounters()}. */
+    void defer(HookMemo m) {
+        unsettled.add(m);
+    }
+
+    /**
+     * Adds to the rules' and chains' counters what hook-memo replays counted since the last
+     * settlement. Called before anything reads or rewrites counters: {@code iptables-save},
+     * every commit, and the counters' getters.
+     */
+    void settleCounters() {
+        for (int i = 0, n = unsettled.size(); i < n; i++) {
+            unsettled.get(i).settled();
+        }
+        unsettled.clear();
     }
 
     /** Something a rule reads changed outside a commit (an ipset command). */
@@ -275,6 +295,7 @@ public final class Iptables {
      *         {@code iptables-restore: line 12 failed: unsupported match "-m recent"}
      */
     public void restore(String text, boolean noflush, boolean counters) {
+        settleCounters();
         new IptablesRestore(this, noflush, counters).run(text);
     }
 
@@ -285,6 +306,7 @@ public final class Iptables {
      * @throws IptablesException with iptables' message for the error
      */
     public void execute(String commandLine) {
+        settleCounters();
         new IptablesRestore(this, true, false).runCommand(commandLine);
     }
 
@@ -301,6 +323,7 @@ public final class Iptables {
      * @param counters print rule counters ({@code -c})
      */
     public String save(String version, String date, boolean counters) {
+        settleCounters();
         return IptablesSave.save(this, version, date, counters);
     }
 

@@ -157,6 +157,12 @@ public final class Rule {
         return name;
     }
 
+    private void settleCounters() {
+        if (chain != null && chain.table != null) {
+            chain.table.settleCounters();
+        }
+    }
+
     /** The chain the rule is in. */
     public Chain chain() {
         return chain;
@@ -169,11 +175,13 @@ public final class Rule {
 
     /** Packets that matched this rule. */
     public long packets() {
+        settleCounters();
         return packets;
     }
 
     /** Bytes (IPv4 total length) of the packets that matched this rule. */
     public long bytes() {
+        settleCounters();
         return bytes;
     }
 

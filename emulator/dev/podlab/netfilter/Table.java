@@ -18,6 +18,8 @@ import java.util.TreeMap;
  */
 public final class Table {
     private final TableId id;
+    /** The namespace's iptables for a live table, null for a staged copy. */
+    Iptables owner;
     boolean present;
     final Chain[] builtins = new Chain[Hook.values().length];
     /** User chains by name; never iterated in hash order. */
@@ -29,6 +31,13 @@ public final class Table {
             if (id.hasHook(h)) {
                 builtins[h.ordinal()] = new Chain(this, h.name(), h);
             }
+        }
+    }
+
+    /** Adds the deferred counts of flow memos to the counters before they are read. */
+    void settleCounters() {
+        if (owner != null) {
+            owner.settleCounters();
         }
     }
 

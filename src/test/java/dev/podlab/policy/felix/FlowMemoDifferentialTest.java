@@ -13,7 +13,10 @@ import dev.podlab.cluster.yaml.LoadedObjects;
 import dev.podlab.cluster.yaml.TopologyLoader;
 import dev.podlab.net.NetNamespace;
 import dev.podlab.net.TransportHandler;
+import dev.podlab.netfilter.Chain;
 import dev.podlab.netfilter.Iptables;
+import dev.podlab.netfilter.Rule;
+import dev.podlab.netfilter.TableId;
 import dev.podlab.packet.IpProtocol;
 import dev.podlab.packet.Ipv4Address;
 import dev.podlab.packet.Ipv4Spec;
@@ -183,6 +186,17 @@ class FlowMemoDifferentialTest {
             StringBuilder sb = new StringBuilder();
             for (ClusterNode n : cluster.nodes()) {
                 Iptables ipt = n.netfilter().iptables();
+                // The counters as the getters give them, before iptables-save reads them.
+                for (TableId id : TableId.values()) {
+                    for (Chain c : ipt.table(id).chains()) {
+                        sb.append(id).append(' ').append(c.name()).append(' ').append(c.policyPackets()).append('/')
+                                .append(c.policyBytes());
+                        for (Rule r : c.rules()) {
+                            sb.append(' ').append(r.packets()).append('/').append(r.bytes());
+                        }
+                        sb.append('\n');
+                    }
+                }
                 sb.append(n.name()).append('\n').append(ipt.save(Iptables.DEFAULT_VERSION, "-", true))
                         .append(n.netfilter().conntrackList());
             }
