@@ -113,7 +113,7 @@ public final class VxlanDevice extends NetDevice implements TransportHandler {
         int sport = UdpTunnel.sourcePort(innerFlowHash(b, off), 0, 0);
         spec.macs(0, 0).addresses(local, remote).vni(vni).dstPort(port).srcPort(sport)
                 .id(netns().stack().ipIdent().hashed(local, remote, IpProtocol.UDP));
-        netns().network().frames().vxlanEncap(b, spec);
+        netns().network().frames().vxlanEncap(b, spec, p.csumUnnecessary());
         // iptunnel_xmit → skb_scrub_packet: the outer datagram is a new packet for conntrack.
         p.conntrack(null, 0);
         if (tracing) {

@@ -527,7 +527,20 @@ public final class Frames {
      * @throws IllegalArgumentException if the frame has less headroom than that
      */
     public ByteBuf vxlanEncap(ByteBuf frame, VxlanSpec s) {
+        return vxlanEncap(frame, s, false);
+    }
+
+    /**
+     * As {@link #vxlanEncap(ByteBuf, VxlanSpec)}; {@code innerChecksumsValid} says the inner
+     * frame is IPv4 whose header and TCP or UDP checksum are known to be right (the packet's
+     * {@code Packet#csumUnnecessary()}). The outer UDP checksum is then derived as Linux's local
+     * checksum offload does ({@code lco_csum}): the inner segment's sum is the complement of its
+     * pseudo-header's, so only the headers in front of it are summed. The result is the checksum
+     * over the whole datagram either way.
+     */
+    public ByteBuf vxlanEncap(ByteBuf frame, VxlanSpec s, boolean innerChecksumsValid) {
         int innerLen = frame.readableBytes();
+        int innerStart = frame.readerIndex();
         int start = frame.readerIndex() - Vxlan.IPV4_OVERHEAD;
         if (start < 0) {
             throw new IllegalArgumentException("VXLAN encapsulation needs " + Vxlan.IPV4_OVERHEAD
@@ -556,10 +569,54 @@ public final class Frames {
             vxlan.flags(Vxlan.FLAG_I | Vxlan.FLAG_P).reserved1(s.gpeNextProtocol & 0xff);
         }
         if (s.udpChecksum) {
-            u.updateChecksum(s.src, s.dst, udpLen);
+            long inner = innerChecksumsValid ? lcoInnerSum(frame, innerStart, innerLen) : -1;
+            if (inner < 0) {
+                u.updateChecksum(s.src, s.dst, udpLen);
+            } else {
+                long sum = Checksums.pseudoHeaderSum(s.src, s.dst, IpProtocol.UDP, udpLen);
+                sum = Checksums.sum(frame, udpOff, Udp.HEADER_LENGTH + Vxlan.HEADER_LENGTH, sum + inner);
+                int c = Checksums.fold(sum);
+                u.checksum(c == 0 ? 0xffff : c);
+            }
         }
         frame.readerIndex(start);
         return frame;
+    }
+
+    /**
+     * The sum of an inner frame whose IPv4 header and TCP or UDP checksum are right, taking the
+     * transport segment's sum as the complement of its pseudo-header's sum (what a right checksum
+     * makes it); -1 when the frame is not such a datagram (not IPv4, a fragment, another
+     * protocol, a UDP datagram without checksum, bytes after an odd-length datagram).
+     */
+    private long lcoInnerSum(ByteBuf f, int off, int len) {
+        if (len < Ethernet.HEADER_LENGTH + Ipv4.MIN_HEADER_LENGTH
+                || f.getUnsignedShort(off + Ethernet.ETHERTYPE_OFFSET) != EtherType.IPV4) {
+            return -1;
+        }
+        Ipv4 in = ip2.wrap(f, off + Ethernet.HEADER_LENGTH);
+        int hl = in.headerLength();
+        int total = in.totalLength();
+        int proto = in.protocol();
+        int l4Len = total - hl;
+        int ipEnd = off + Ethernet.HEADER_LENGTH + total;
+        int end = off + len;
+        if (hl < Ipv4.MIN_HEADER_LENGTH || l4Len < 0 || ipEnd > end || (in.flagsFragment() & 0x3fff) != 0
+                || (proto != IpProtocol.TCP && proto != IpProtocol.UDP)
+                || ((l4Len & 1) != 0 && ipEnd != end)) {
+            return -1;
+        }
+        int l4 = off + Ethernet.HEADER_LENGTH + hl;
+        if (proto == IpProtocol.UDP && (l4Len < Udp.HEADER_LENGTH || f.getUnsignedShort(l4 + 6) == 0)) {
+            return -1;
+        }
+        long sum = Checksums.sum(f, off, Ethernet.HEADER_LENGTH + hl, 0);
+        // The segment sums to the complement of its pseudo-header: ~fold(pseudo) before folding's complement.
+        sum += Checksums.fold(Checksums.pseudoHeaderSum(in.src(), in.dst(), proto, l4Len));
+        if (ipEnd < end) {
+            sum = Checksums.sum(f, ipEnd, end - ipEnd, sum); // trailer after the datagram
+        }
+        return sum;
     }
 
     /**
