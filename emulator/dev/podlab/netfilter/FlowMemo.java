@@ -69,8 +69,8 @@ final class FlowMemo {
      */
     static NfVerdict run(Iptables ipt, TableId id, Hook hook, PacketContext c, ConntrackEntry entry, int direction) {
         int key = hook.ordinal() << 4 | id.ordinal() << 1 | direction;
-        Memos memos = Memos.of(entry);
-        FlowMemo m = memos.tables;
+        Object memos = entry.hookMemo();
+        FlowMemo m = memos == null ? null : ((Memos) memos).tables;
         while (m != null && m.key != key) {
             m = m.next;
         }
@@ -82,11 +82,14 @@ final class FlowMemo {
         }
         int markIn = c.mark;
         NfVerdict v = ipt.run(id, hook, c);
+        // (A connection's first packet never gets here: its entry is unconfirmed at every hook
+        // it crosses, so memos start with the second packet.)
         if (!c.variant && c.rejectWith == null && !c.trace && c.logLines().isEmpty()) {
             if (m == null) {
+                Memos kept = Memos.of(entry);
                 m = new FlowMemo(key, hook);
-                m.next = memos.tables;
-                memos.tables = m;
+                m.next = kept.tables;
+                kept.tables = m;
             }
             m.keep(stamp, c, markIn, v);
             c.memo = m;

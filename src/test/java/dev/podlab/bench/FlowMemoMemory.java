@@ -13,17 +13,17 @@ import io.netty.buffer.Unpooled;
 
 /**
  * What the flow memo costs in heap: F one-way UDP flows (distinct source ports) from a pod on
- * node 1 to a pod on node 2 of a 3-node flannel VXLAN cluster, three datagrams each, with the memo
+ * node 1 to a pod on node 2 of a 3-node flannel VXLAN cluster, D datagrams each (3 unless given), with the memo
  * on and then off in two fresh clusters; the heap held after a full GC, and the difference per
  * flow. Each flow is a conntrack entry on both nodes for the inner datagrams plus the outer VXLAN
  * flows, so the figure is per flow crossing two nodes.
  *
- * <pre>mvn -q test-compile exec:java -Dexec.mainClass=dev.podlab.bench.FlowMemoMemory -Dexec.classpathScope=test -Dexec.args="20000"</pre>
+ * <pre>mvn -q test-compile exec:java -Dexec.mainClass=dev.podlab.bench.FlowMemoMemory -Dexec.classpathScope=test -Dexec.args="20000 3"</pre>
  */
 public final class FlowMemoMemory {
     private FlowMemoMemory() {}
 
-    static long heapWithFlows(int flows, boolean memo) {
+    static long heapWithFlows(int flows, int datagrams, boolean memo) {
         Runtime rt = Runtime.getRuntime();
         Cluster cluster = Cluster.build(ClusterScale.topology(3, 2));
         for (ClusterNode n : cluster.nodes()) {
@@ -39,7 +39,7 @@ public final class FlowMemoMemory {
             }
         });
         for (int f = 0; f < flows; f++) {
-            for (int i = 0; i < 3; i++) {
+            for (int i = 0; i < datagrams; i++) {
                 Ipv4Spec spec = new Ipv4Spec().addresses(a.ip(), b.ip()).df(false).id(i);
                 a.netns().stack().send(new Packet(cluster.network().frames().udp(spec, 1024 + f % 64000, 5001,
                         Unpooled.wrappedBuffer(new byte[22])), LinkType.ETHERNET).csumUnnecessary(true));
@@ -47,8 +47,8 @@ public final class FlowMemoMemory {
             }
         }
         cluster.sim().runUntil(cluster.sim().now() + 1_000_000_000L);
-        if (delivered[0] < 3L * flows - 3) { // the first datagrams wait for ARP on both nodes
-            throw new IllegalStateException("delivered " + delivered[0] + " of " + 3L * flows);
+        if (delivered[0] < (long) datagrams * flows - 3) { // the first datagrams wait for ARP on both nodes
+            throw new IllegalStateException("delivered " + delivered[0] + " of " + (long) datagrams * flows);
         }
         System.gc();
         long heap = rt.totalMemory() - rt.freeMemory();
@@ -61,12 +61,13 @@ public final class FlowMemoMemory {
 
     public static void main(String[] args) {
         int flows = Integer.parseInt(args[0]);
-        heapWithFlows(100, true); // warm the classes up
+        int datagrams = args.length > 1 ? Integer.parseInt(args[1]) : 3;
+        heapWithFlows(100, datagrams, true); // warm the classes up
         System.gc();
-        long off = heapWithFlows(flows, false);
+        long off = heapWithFlows(flows, datagrams, false);
         System.gc();
-        long on = heapWithFlows(flows, true);
-        System.out.printf("%d flows: heap %.1f MiB without the memo, %.1f MiB with it: %.0f bytes per flow%n",
-                flows, off / 1048576.0, on / 1048576.0, (on - off) / (double) flows);
+        long on = heapWithFlows(flows, datagrams, true);
+        System.out.printf("%d flows of %d datagrams: heap %.1f MiB without the memo, %.1f MiB with it: %.0f bytes per flow%n",
+                flows, datagrams, off / 1048576.0, on / 1048576.0, (on - off) / (double) flows);
     }
 }
