@@ -14,8 +14,6 @@ public final class Sockets {
 
     private final LongObjectMap<TransportHandler>[] bound;
     private final LongObjectMap<TransportHandler>[] connected;
-    /** Bound sockets with a specific local address, per protocol (the rest are bound to any). */
-    private final int[] specificBinds = new int[PROTOCOLS.length];
     private final Sysctls sysctl;
     private final RandomGenerator random;
     private int nextEphemeral = -1;
@@ -60,15 +58,10 @@ public final class Sockets {
             throw new IllegalStateException("bind: Address already in use (port " + port + ")");
         }
         map.put(key, handler);
-        if (addr != 0) {
-            specificBinds[slot(protocol)]++;
-        }
     }
 
     public void unbind(int protocol, int addr, int port) {
-        if (bound[slot(protocol)].remove(boundKey(addr, port)) != null && addr != 0) {
-            specificBinds[slot(protocol)]--;
-        }
+        bound[slot(protocol)].remove(boundKey(addr, port));
     }
 
     /** A connected socket (a TCP connection, a connected UDP socket): exact match on the remote end. */
@@ -91,21 +84,12 @@ public final class Sockets {
                 return null;
             }
         }
-        // Each table is probed only when it holds something: most namespaces have one kind of socket.
-        TransportHandler h;
-        if (connected[s].size() != 0) {
-            h = connected[s].get(connectedKey(localPort, remote, remotePort));
-            if (h != null) {
-                return h;
-            }
+        TransportHandler h = connected[s].get(connectedKey(localPort, remote, remotePort));
+        if (h != null) {
+            return h;
         }
-        if (specificBinds[s] != 0) {
-            h = bound[s].get(boundKey(local, localPort));
-            if (h != null) {
-                return h;
-            }
-        }
-        return bound[s].get(boundKey(0, localPort));
+        h = bound[s].get(boundKey(local, localPort));
+        return h != null ? h : bound[s].get(boundKey(0, localPort));
     }
 
     /**

@@ -107,7 +107,7 @@ public final class PacketContext {
     boolean hotdrop;
     /**
      * The last walk tried a rule that is not flow-invariant, a match dropped the packet, or it
-     * counted more rules than {@link #countedRules} holds: {@link FlowMemo} must not keep it.
+     * counted more than {@link FlowMemo#MAX_RULES} rules: {@link FlowMemo} must not keep it.
      */
     boolean variant;
     /** The rules whose counters the last walk incremented, in order; {@link #countedRules} of them. */

@@ -76,7 +76,7 @@ public final class HeapFrames extends AbstractByteBufAllocator {
 
         @Override
         public byte getByte(int index) {
-            return bytes[index];
+            return _getByte(index);
         }
 
         @Override
@@ -86,7 +86,7 @@ public final class HeapFrames extends AbstractByteBufAllocator {
 
         @Override
         public short getShort(int index) {
-            return (short) SHORT.get(bytes, index);
+            return _getShort(index);
         }
 
         @Override
@@ -96,7 +96,7 @@ public final class HeapFrames extends AbstractByteBufAllocator {
 
         @Override
         public int getInt(int index) {
-            return (int) INT.get(bytes, index);
+            return _getInt(index);
         }
 
         @Override
@@ -106,7 +106,7 @@ public final class HeapFrames extends AbstractByteBufAllocator {
 
         @Override
         public long getLong(int index) {
-            return (long) LONG.get(bytes, index);
+            return _getLong(index);
         }
 
         @Override
@@ -116,7 +116,7 @@ public final class HeapFrames extends AbstractByteBufAllocator {
 
         @Override
         public ByteBuf setByte(int index, int value) {
-            bytes[index] = (byte) value;
+            _setByte(index, value);
             return this;
         }
 
@@ -127,7 +127,7 @@ public final class HeapFrames extends AbstractByteBufAllocator {
 
         @Override
         public ByteBuf setShort(int index, int value) {
-            SHORT.set(bytes, index, (short) value);
+            _setShort(index, value);
             return this;
         }
 
@@ -138,7 +138,7 @@ public final class HeapFrames extends AbstractByteBufAllocator {
 
         @Override
         public ByteBuf setInt(int index, int value) {
-            INT.set(bytes, index, value);
+            _setInt(index, value);
             return this;
         }
 
@@ -149,7 +149,7 @@ public final class HeapFrames extends AbstractByteBufAllocator {
 
         @Override
         public ByteBuf setLong(int index, long value) {
-            LONG.set(bytes, index, value);
+            _setLong(index, value);
             return this;
         }
 
