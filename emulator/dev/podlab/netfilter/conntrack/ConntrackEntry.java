@@ -100,8 +100,8 @@ public final class ConntrackEntry {
 
     ConntrackEntry(long id, Tuple original, Tuple reply) {
         this.id = id;
-        tuplehash[ORIGINAL].tuple.set(original);
-        tuplehash[REPLY].tuple.set(reply);
+        tuplehash[ORIGINAL].set(original);
+        tuplehash[REPLY].set(reply);
         if (original.protocol == IpProtocol.TCP) {
             seen = new TcpSeen[] {new TcpSeen(), new TcpSeen()};
         } else if (original.protocol == IpProtocol.SCTP) {
@@ -111,19 +111,19 @@ public final class ConntrackEntry {
     }
 
     public Tuple original() {
-        return tuplehash[ORIGINAL].tuple;
+        return tuplehash[ORIGINAL];
     }
 
     public Tuple reply() {
-        return tuplehash[REPLY].tuple;
+        return tuplehash[REPLY];
     }
 
     public Tuple tuple(int dir) {
-        return tuplehash[dir].tuple;
+        return tuplehash[dir];
     }
 
     public int protocol() {
-        return tuplehash[ORIGINAL].tuple.protocol;
+        return tuplehash[ORIGINAL].protocol;
     }
 
     /** The raw {@code IPS_*} status bits. */

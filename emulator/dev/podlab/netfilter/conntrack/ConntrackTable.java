@@ -125,7 +125,7 @@ public final class ConntrackTable {
             TupleHash next = h.next;
             if (h.ct.isExpired(nowNs)) {
                 remove(h.ct);
-            } else if (h.ct != ignored && h.tuple.equalTo(tuple)) {
+            } else if (h.ct != ignored && h.equalTo(tuple)) {
                 if (ignored == null || !h.ct.original().equalTo(ignored.original())) {
                     return true;
                 }
@@ -140,7 +140,7 @@ public final class ConntrackTable {
     /** {@code __nf_conntrack_hash_insert}: both nodes at the head of their chains, timer armed. */
     void insert(ConntrackEntry ct) {
         for (TupleHash h : ct.tuplehash) {
-            int b = bucketOf(hash(h.tuple));
+            int b = bucketOf(hash(h));
             h.next = buckets[b];
             buckets[b] = h;
         }
@@ -159,7 +159,7 @@ public final class ConntrackTable {
             return false;
         }
         for (TupleHash h : ct.tuplehash) {
-            int b = bucketOf(hash(h.tuple));
+            int b = bucketOf(hash(h));
             TupleHash prev = null;
             for (TupleHash cur = buckets[b]; cur != null; prev = cur, cur = cur.next) {
                 if (cur == h) {

@@ -19,11 +19,15 @@ import dev.podlab.packet.Ipv4Address;
  * {@link #key2()}) that the table hashes and compares, so a lookup neither allocates nor boxes. For
  * ICMP, {@link #dstPort()} holds {@code type << 8 | code}.
  *
+ * <p>A table's hash node is itself the tuple it hashes ({@link TupleHash}), as the kernel's
+ * {@code nf_conntrack_tuple_hash} embeds its tuple: a lookup reads the node's fields without a
+ * further load.
+ *
  * <p>Mutable so that a reusable scratch tuple can be filled from each packet; the tuples inside a
  * {@link ConntrackEntry} are only changed by the tracker (NAT alters the reply tuple while the
  * entry is unconfirmed, as {@code nf_conntrack_alter_reply} does).
  */
-public final class Tuple {
+public sealed class Tuple permits TupleHash {
     int src;
     int dst;
     int protocol;
@@ -113,12 +117,12 @@ public final class Tuple {
     }
 
     @Override
-    public boolean equals(Object o) {
+    public final boolean equals(Object o) {
         return o instanceof Tuple t && equalTo(t);
     }
 
     @Override
-    public int hashCode() {
+    public final int hashCode() {
         return Long.hashCode(key1() * 31 + key2());
     }
 
