@@ -2,6 +2,8 @@ package dev.podlab.netfilter;
 
 import dev.podlab.net.Hook;
 import dev.podlab.netfilter.conntrack.ConntrackEntry;
+import java.util.Arrays;
+import java.util.Objects;
 
 /**
  * What one table's walk at one hook decided for one connection in one direction, kept on the
@@ -22,17 +24,19 @@ import dev.podlab.netfilter.conntrack.ConntrackEntry;
  * A replay increments the same counters by the packet's own length, so {@code iptables-save -c}
  * and every trace read the same with and without the memo.
  *
+ * <p>A memo is a value: connections whose walks read and did the same share one
+ * ({@link MemoInterner}), and an entry holds references to the memos of its walks.
+ *
  * <p>The kernel has no such cache (nf_tables' flowtable offload is the nearest thing and skips
  * far more); this is an emulator's shortcut whose answers equal the walk's, checked by running
  * the same traffic with it on and off.
  */
-final class FlowMemo {
+final class FlowMemo implements MemoInterner.Kept {
     /** Walks that count more rules than this are not kept. */
     static final int MAX_RULES = 64;
 
-    private final int key;
-    private final Hook hook;
-    private FlowMemo next;
+    private int key;
+    private Hook hook;
 
     // What the walk read besides the connection's tuple.
     private long stamp;
@@ -48,17 +52,16 @@ final class FlowMemo {
     // What it did.
     private NfVerdict verdict;
     private int markOut;
-    private Rule[] rules = new Rule[0];
+    private Rule[] rules = NO_RULES;
     private int ruleCount;
     private Chain policy;
     private String decidingTable;
     private String decidingChain;
     private int decidingRule;
 
-    private FlowMemo(int key, Hook hook) {
-        this.key = key;
-        this.hook = hook;
-    }
+    private static final Rule[] NO_RULES = new Rule[0];
+
+    FlowMemo() {}
 
     /**
      * Walks table {@code id} at {@code hook} for a packet of {@code entry} travelling in
@@ -70,10 +73,7 @@ final class FlowMemo {
     static NfVerdict run(Iptables ipt, TableId id, Hook hook, PacketContext c, ConntrackEntry entry, int direction) {
         int key = hook.ordinal() << 4 | id.ordinal() << 1 | direction;
         Object memos = entry.hookMemo();
-        FlowMemo m = memos == null ? null : ((Memos) memos).tables;
-        while (m != null && m.key != key) {
-            m = m.next;
-        }
+        FlowMemo m = memos == null ? null : ((Memos) memos).table(key);
         long stamp = ipt.stamp();
         if (m != null && m.stamp == stamp && m.sameInputs(c)) {
             ipt.replays++;
@@ -85,13 +85,12 @@ final class FlowMemo {
         // (A connection's first packet never gets here: its entry is unconfirmed at every hook
         // it crosses, so memos start with the second packet.)
         if (!c.variant && c.rejectWith == null && !c.trace && c.logLines().isEmpty()) {
-            if (m == null) {
-                Memos kept = Memos.of(entry);
-                m = new FlowMemo(key, hook);
-                m.next = kept.tables;
-                kept.tables = m;
-            }
-            m.keep(stamp, c, markIn, v);
+            FlowMemo s = ipt.flowMemos.scratch(stamp);
+            s.key = key;
+            s.hook = hook;
+            s.keep(stamp, c, markIn, v);
+            m = ipt.flowMemos.intern();
+            Memos.of(entry).table(key, m);
             c.memo = m;
         } else {
             c.memo = null;
@@ -100,11 +99,12 @@ final class FlowMemo {
     }
 
     /**
-     * What a conntrack entry keeps: the table walks' memos in a list, and the hook runs'
-     * ({@link HookMemo}) by hook and direction, the slot read by every later packet.
+     * What a conntrack entry keeps: references to the (shared) memos of its table walks, and of
+     * its hook runs ({@link HookMemo}) by hook and direction, the slot read by every later packet.
      */
     static final class Memos {
-        FlowMemo tables;
+        private FlowMemo[] tables = new FlowMemo[2];
+        private int tableCount;
         final HookMemo[] hooks = new HookMemo[Hook.values().length * 2];
 
         static Memos of(ConntrackEntry entry) {
@@ -114,6 +114,31 @@ final class FlowMemo {
                 entry.hookMemo(m);
             }
             return m;
+        }
+
+        /** The memo kept for the walk {@code key} names, or null. */
+        FlowMemo table(int key) {
+            FlowMemo[] t = tables;
+            for (int i = 0, n = tableCount; i < n; i++) {
+                if (t[i].key == key) {
+                    return t[i];
+                }
+            }
+            return null;
+        }
+
+        /** Keeps {@code m} for the walk {@code key} names, replacing what was kept for it. */
+        void table(int key, FlowMemo m) {
+            for (int i = 0; i < tableCount; i++) {
+                if (tables[i].key == key) {
+                    tables[i] = m;
+                    return;
+                }
+            }
+            if (tableCount == tables.length) {
+                tables = Arrays.copyOf(tables, tableCount * 2);
+            }
+            tables[tableCount++] = m;
         }
     }
 
@@ -177,6 +202,51 @@ final class FlowMemo {
         this.decidingTable = c.decidingTable;
         this.decidingChain = c.decidingChain;
         this.decidingRule = c.decidingRule;
+    }
+
+    @Override
+    public void trim() {
+        if (rules.length != ruleCount) {
+            rules = ruleCount == 0 ? NO_RULES : Arrays.copyOf(rules, ruleCount);
+        }
+    }
+
+    // Names and rules by reference, as sameInputs compares them; tables and chains by name.
+    @Override
+    public boolean equals(Object o) {
+        if (!(o instanceof FlowMemo m)) {
+            return false;
+        }
+        if (key != m.key || hook != m.hook || stamp != m.stamp || markIn != m.markIn || ctStateBits != m.ctStateBits
+                || ctStatus != m.ctStatus || bridged != m.bridged || inName != m.inName || outName != m.outName
+                || physIn != m.physIn || physOut != m.physOut || verdict != m.verdict || markOut != m.markOut
+                || policy != m.policy || decidingRule != m.decidingRule || ruleCount != m.ruleCount
+                || !Objects.equals(decidingTable, m.decidingTable)
+                || !Objects.equals(decidingChain, m.decidingChain)) {
+            return false;
+        }
+        for (int i = 0; i < ruleCount; i++) {
+            if (rules[i] != m.rules[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public int hashCode() {
+        int h = key;
+        h = h * 31 + Long.hashCode(stamp);
+        h = h * 31 + markIn;
+        h = h * 31 + ctStateBits;
+        h = h * 31 + ctStatus;
+        h = h * 31 + markOut;
+        h = h * 31 + System.identityHashCode(inName);
+        h = h * 31 + System.identityHashCode(outName);
+        for (int i = 0; i < ruleCount; i++) {
+            h = h * 31 + System.identityHashCode(rules[i]);
+        }
+        return h;
     }
 
     /** The walk's effects on this packet: counters by its length, mark, verdict and deciding rule. */

@@ -18,9 +18,15 @@ import java.util.Arrays;
  * mark, and a later packet with the same inputs (the devices and their names, the mark, the
  * conntrack state and status, the ruleset's {@link Iptables#stamp() stamp}) gets exactly that. A
  * run that dropped, walked a table it could not keep, or met NAT is never kept: it runs in full,
- * with its trace. One memo per hook and direction; a run with other inputs replaces it.
+ * with its trace. An entry holds one memo per hook and direction; a run with other inputs replaces
+ * it. Memos are shared between connections ({@link MemoInterner}): the replays' pending counts of
+ * a shared memo are its sharers' together.
  */
-final class HookMemo {
+final class HookMemo implements MemoInterner.Kept {
+    private static final Rule[] NO_RULES = new Rule[0];
+    private static final Chain[] NO_CHAINS = new Chain[0];
+
+    private int slot;
     private long stamp;
     private int ctinfo;
     private int status;
@@ -35,10 +41,10 @@ final class HookMemo {
     private String physOutName;
 
     /** The rules whose counters the run incremented, every table's in order. */
-    private Rule[] rules = new Rule[0];
+    private Rule[] rules = NO_RULES;
     private int ruleCount;
     /** The built-in chains whose policy counters it incremented. */
-    private Chain[] policies = new Chain[0];
+    private Chain[] policies = NO_CHAINS;
     private int policyCount;
     private int markOut;
     /** Packets and bytes replayed since the counters were last settled. */
@@ -79,17 +85,12 @@ final class HookMemo {
     }
 
     /** Keeps a run whose table walks were all kept ({@code used}) and accepted. */
-    static void keep(Hook hook, Packet p, ConntrackEntry e, int markIn, long stamp,
+    static void keep(Iptables ipt, Hook hook, Packet p, ConntrackEntry e, int markIn, long stamp,
                      NetDevice in, NetDevice out, NetDevice physIn, NetDevice physOut,
                      FlowMemo[] used, int usedCount) {
-        FlowMemo.Memos memos = FlowMemo.Memos.of(e);
         int ctinfo = p.ctinfo();
-        int s = slot(hook, ctinfo);
-        HookMemo m = memos.hooks[s];
-        if (m == null) {
-            m = memos.hooks[s] = new HookMemo();
-        }
-        m.settle(); // what was replayed belongs to the rules the memo held until now
+        HookMemo m = ipt.hookMemos.scratch(stamp);
+        m.slot = slot(hook, ctinfo);
         m.stamp = stamp;
         m.ctinfo = ctinfo;
         m.status = e.status();
@@ -128,6 +129,59 @@ final class HookMemo {
         }
         m.ruleCount = r;
         m.policyCount = c;
+        FlowMemo.Memos.of(e).hooks[m.slot] = ipt.hookMemos.intern();
+    }
+
+    @Override
+    public void trim() {
+        if (rules.length != ruleCount) {
+            rules = ruleCount == 0 ? NO_RULES : Arrays.copyOf(rules, ruleCount);
+        }
+        if (policies.length != policyCount) {
+            policies = policyCount == 0 ? NO_CHAINS : Arrays.copyOf(policies, policyCount);
+        }
+    }
+
+    // The key and the outcome; not the pending counts, which sharers add to together.
+    @Override
+    public boolean equals(Object o) {
+        if (!(o instanceof HookMemo m)) {
+            return false;
+        }
+        if (slot != m.slot || stamp != m.stamp || ctinfo != m.ctinfo || status != m.status || markIn != m.markIn
+                || markOut != m.markOut || in != m.in || out != m.out || physIn != m.physIn || physOut != m.physOut
+                || inName != m.inName || outName != m.outName || physInName != m.physInName
+                || physOutName != m.physOutName || ruleCount != m.ruleCount || policyCount != m.policyCount) {
+            return false;
+        }
+        for (int i = 0; i < ruleCount; i++) {
+            if (rules[i] != m.rules[i]) {
+                return false;
+            }
+        }
+        for (int i = 0; i < policyCount; i++) {
+            if (policies[i] != m.policies[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public int hashCode() {
+        int h = slot;
+        h = h * 31 + Long.hashCode(stamp);
+        h = h * 31 + status;
+        h = h * 31 + markIn;
+        h = h * 31 + markOut;
+        h = h * 31 + System.identityHashCode(in);
+        h = h * 31 + System.identityHashCode(out);
+        h = h * 31 + System.identityHashCode(physIn);
+        h = h * 31 + System.identityHashCode(physOut);
+        for (int i = 0; i < ruleCount; i++) {
+            h = h * 31 + System.identityHashCode(rules[i]);
+        }
+        return h;
     }
 
     /** Adds the replayed packets and bytes to every rule and chain the run counted. */

@@ -32,6 +32,9 @@ public final class Iptables {
     long replays;
     /** Hook memos whose replays counted packets their rules do not show yet. */
     private final ArrayList<HookMemo> unsettled = new ArrayList<>();
+    /** The table walks and hook runs kept for connections, shared between them. */
+    final MemoInterner<FlowMemo> flowMemos = new MemoInterner<>(FlowMemo::new);
+    final MemoInterner<HookMemo> hookMemos = new MemoInterner<>(HookMemo::new);
 
     /** A namespace with its own empty ipset registry. */
     public Iptables() {

@@ -153,7 +153,7 @@ public final class NodeNetfilter implements NetfilterHooks, AddressTypeLookup {
         ConntrackEntry kept = memoEntry;
         if (kept != null && verdict == NF_ACCEPT && allKept && p.conntrack() == kept && !ctx.trace
                 && hookMemoAllowed(kept, p.ctinfo())) {
-            HookMemo.keep(hook, p, kept, memoMarkIn, memoStamp, in, out, physIn, physOut, used, usedCount);
+            HookMemo.keep(iptables, hook, p, kept, memoMarkIn, memoStamp, in, out, physIn, physOut, used, usedCount);
         }
         return verdict;
     }
