@@ -248,10 +248,9 @@ public final class Ipv4 {
 
     /** Computes the header checksum over IHL*4 bytes, treating the checksum field as zero. */
     public int computeChecksum() {
-        int hl = headerLength();
-        long s = Checksums.sum(buf, offset, CHECKSUM_OFFSET, 0);
-        s = Checksums.sum(buf, offset + CHECKSUM_OFFSET + 2, hl - CHECKSUM_OFFSET - 2, s);
-        return Checksums.fold(s);
+        // The whole header in one pass, less the stored checksum: the sum is unfolded, so the
+        // field's value is subtracted exactly.
+        return Checksums.fold(Checksums.sum(buf, offset, headerLength(), 0) - checksum());
     }
 
     /** Stores {@link #computeChecksum()} ({@code ip_send_check}). */
