@@ -25,7 +25,8 @@ import java.util.Objects;
  * and every trace read the same with and without the memo.
  *
  * <p>A memo is a value: connections whose walks read and did the same share one
- * ({@link MemoInterner}), and an entry holds references to the memos of its walks.
+ * ({@link MemoInterner}), and an entry holds a set of its walks' and hook runs' memos
+ * ({@link Memos}), shared in turn by the entries that kept the same ones.
  *
  * <p>The kernel has no such cache (nf_tables' flowtable offload is the nearest thing and skips
  * far more); this is an emulator's shortcut whose answers equal the walk's, checked by running
@@ -90,7 +91,7 @@ final class FlowMemo implements MemoInterner.Kept {
             s.hook = hook;
             s.keep(stamp, c, markIn, v);
             m = ipt.flowMemos.intern();
-            Memos.of(entry).table(key, m);
+            Memos.withTable(ipt, entry, key, m, stamp);
             c.memo = m;
         } else {
             c.memo = null;
@@ -99,22 +100,18 @@ final class FlowMemo implements MemoInterner.Kept {
     }
 
     /**
-     * What a conntrack entry keeps: references to the (shared) memos of its table walks, and of
-     * its hook runs ({@link HookMemo}) by hook and direction, the slot read by every later packet.
+     * What a conntrack entry keeps: its table walks' memos, found by key, and its hook runs'
+     * ({@link HookMemo}) by hook and direction, the slot read by every later packet. A value
+     * shared like the memos it holds: connections that kept the same memos hold the same set, so
+     * the memo costs a connection one reference. Changing a set ({@link #withTable},
+     * {@link #withHook}) gives another (interned) set.
      */
-    static final class Memos {
-        private FlowMemo[] tables = new FlowMemo[2];
+    static final class Memos implements MemoInterner.Kept {
+        private static final FlowMemo[] NO_TABLES = new FlowMemo[0];
+
+        private FlowMemo[] tables = NO_TABLES;
         private int tableCount;
         final HookMemo[] hooks = new HookMemo[Hook.values().length * 2];
-
-        static Memos of(ConntrackEntry entry) {
-            Memos m = (Memos) entry.hookMemo();
-            if (m == null) {
-                m = new Memos();
-                entry.hookMemo(m);
-            }
-            return m;
-        }
 
         /** The memo kept for the walk {@code key} names, or null. */
         FlowMemo table(int key) {
@@ -127,18 +124,99 @@ final class FlowMemo implements MemoInterner.Kept {
             return null;
         }
 
-        /** Keeps {@code m} for the walk {@code key} names, replacing what was kept for it. */
-        void table(int key, FlowMemo m) {
+        /** {@code entry}'s set with {@code m} kept for the walk {@code key} names. */
+        static void withTable(Iptables ipt, ConntrackEntry entry, int key, FlowMemo m, long stamp) {
+            Memos from = (Memos) entry.hookMemo();
+            Memos s = ipt.memoSets.scratch(stamp);
+            int n = from == null ? 0 : from.tableCount;
+            if (s.tables.length < n + 1) {
+                s.tables = new FlowMemo[n + 1];
+            }
+            int count = 0;
+            boolean replaced = false;
+            for (int i = 0; i < n; i++) {
+                FlowMemo t = from.tables[i];
+                if (t.key == key) {
+                    t = m;
+                    replaced = true;
+                }
+                s.tables[count++] = t;
+            }
+            if (!replaced) {
+                s.tables[count++] = m;
+            }
+            for (int i = count; i < s.tableCount; i++) {
+                s.tables[i] = null;
+            }
+            s.tableCount = count;
+            s.copyHooks(from);
+            entry.hookMemo(ipt.memoSets.intern());
+        }
+
+        /** {@code entry}'s set with {@code m} kept for hook slot {@code slot}. */
+        static void withHook(Iptables ipt, ConntrackEntry entry, int slot, HookMemo m, long stamp) {
+            Memos from = (Memos) entry.hookMemo();
+            Memos s = ipt.memoSets.scratch(stamp);
+            int n = from == null ? 0 : from.tableCount;
+            if (s.tables.length < n) {
+                s.tables = new FlowMemo[n];
+            }
+            for (int i = 0; i < n; i++) {
+                s.tables[i] = from.tables[i];
+            }
+            for (int i = n; i < s.tableCount; i++) {
+                s.tables[i] = null;
+            }
+            s.tableCount = n;
+            s.copyHooks(from);
+            s.hooks[slot] = m;
+            entry.hookMemo(ipt.memoSets.intern());
+        }
+
+        private void copyHooks(Memos from) {
+            if (from == null) {
+                Arrays.fill(hooks, null);
+            } else {
+                System.arraycopy(from.hooks, 0, hooks, 0, hooks.length);
+            }
+        }
+
+        @Override
+        public void trim() {
+            if (tables.length != tableCount) {
+                tables = tableCount == 0 ? NO_TABLES : Arrays.copyOf(tables, tableCount);
+            }
+        }
+
+        // The memos it holds, by reference (memos are interned values themselves).
+        @Override
+        public boolean equals(Object o) {
+            if (!(o instanceof Memos m) || tableCount != m.tableCount) {
+                return false;
+            }
             for (int i = 0; i < tableCount; i++) {
-                if (tables[i].key == key) {
-                    tables[i] = m;
-                    return;
+                if (tables[i] != m.tables[i]) {
+                    return false;
                 }
             }
-            if (tableCount == tables.length) {
-                tables = Arrays.copyOf(tables, tableCount * 2);
+            for (int i = 0; i < hooks.length; i++) {
+                if (hooks[i] != m.hooks[i]) {
+                    return false;
+                }
             }
-            tables[tableCount++] = m;
+            return true;
+        }
+
+        @Override
+        public int hashCode() {
+            int h = tableCount;
+            for (int i = 0; i < tableCount; i++) {
+                h = h * 31 + System.identityHashCode(tables[i]);
+            }
+            for (HookMemo k : hooks) {
+                h = h * 31 + System.identityHashCode(k);
+            }
+            return h;
         }
     }
 

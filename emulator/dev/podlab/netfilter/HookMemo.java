@@ -129,7 +129,7 @@ final class HookMemo implements MemoInterner.Kept {
         }
         m.ruleCount = r;
         m.policyCount = c;
-        FlowMemo.Memos.of(e).hooks[m.slot] = ipt.hookMemos.intern();
+        FlowMemo.Memos.withHook(ipt, e, m.slot, ipt.hookMemos.intern(), stamp);
     }
 
     @Override

@@ -35,6 +35,8 @@ public final class Iptables {
     /** The table walks and hook runs kept for connections, shared between them. */
     final MemoInterner<FlowMemo> flowMemos = new MemoInterner<>(FlowMemo::new);
     final MemoInterner<HookMemo> hookMemos = new MemoInterner<>(HookMemo::new);
+    /** The sets of them conntrack entries hold, shared the same way. */
+    final MemoInterner<FlowMemo.Memos> memoSets = new MemoInterner<>(FlowMemo.Memos::new);
 
     /** A namespace with its own empty ipset registry. */
     public Iptables() {

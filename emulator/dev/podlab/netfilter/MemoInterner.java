@@ -4,10 +4,11 @@ import java.util.HashMap;
 import java.util.function.Supplier;
 
 /**
- * One node's kept walks ({@link FlowMemo}) or hook runs ({@link HookMemo}), shared between the
- * connections that kept equal ones. Most connections through a node walk the same rules with the
- * same result, so a conntrack entry holds references to shared memos instead of copies: the memo
- * costs a connection a few references, not a copy of every walk's rule list.
+ * One node's kept walks ({@link FlowMemo}), hook runs ({@link HookMemo}) or sets of them
+ * ({@link FlowMemo.Memos}), shared between the connections that kept equal ones. Most connections
+ * through a node walk the same rules with the same result, so a conntrack entry holds a shared
+ * set of shared memos instead of copies: the memo costs a connection one reference, not a copy of
+ * every walk's rule list.
  *
  * <p>A memo is built in a scratch object, then looked up among the kept ones by everything it
  * holds (its key and its outcome); an equal one is returned, or the scratch becomes a kept memo

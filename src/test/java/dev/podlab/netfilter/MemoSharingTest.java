@@ -19,8 +19,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Connections that walk the same rules with the same result share their kept walks and hook
- * runs: what the flow memo costs a node grows with the paths its traffic takes, not with its
- * connections. (Whether the shared memos replay the right verdicts and counters is
+ * runs, and the sets of them their entries hold: what the flow memo costs a node grows with the
+ * paths its traffic takes, not with its connections. (Whether the shared memos replay the right verdicts and counters is
  * FlowMemoDifferentialTest's question.)
  */
 class MemoSharingTest {
@@ -57,6 +57,8 @@ class MemoSharingTest {
             // ...out of a handful of memos, the same for every connection of the path.
             assertTrue(ipt.hookMemos.size() <= 8, name + ": hook memos kept " + ipt.hookMemos.size());
             assertTrue(ipt.flowMemos.size() <= 16, name + ": table walks kept " + ipt.flowMemos.size());
+            // Each entry holds a set of them, shared too: the memo costs a connection one reference.
+            assertTrue(ipt.memoSets.size() <= 32, name + ": memo sets kept " + ipt.memoSets.size());
         }
     }
 }
