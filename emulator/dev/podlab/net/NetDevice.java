@@ -49,7 +49,11 @@ public abstract class NetDevice {
         return netns;
     }
 
-    public String name() {
+    /**
+     * The device's name, fixed for its life (podlab has no {@code ip link set name}; memos of
+     * netfilter's walks rely on it, see dev.podlab.netfilter.HookMemo).
+     */
+    public final String name() {
         return name;
     }
 

@@ -15,7 +15,7 @@ import java.util.Arrays;
  * rewrite when the entry has no NAT binding, and confirmation has nothing to do (the raw table and
  * the lookup itself, before that point, run for every packet). So when every table's walk could
  * be kept ({@link FlowMemo}) and accepted, the run's whole effect is those walks' counters and
- * mark, and a later packet with the same inputs (the devices and their names, the mark, the
+ * mark, and a later packet with the same inputs (the devices, whose names never change, the mark, the
  * conntrack state and status, the ruleset's {@link Iptables#stamp() stamp}) gets exactly that. A
  * run that dropped, walked a table it could not keep, or met NAT is never kept: it runs in full,
  * with its trace. An entry holds one memo per hook and direction; a run with other inputs replaces
@@ -35,10 +35,6 @@ final class HookMemo implements MemoInterner.Kept {
     private NetDevice out;
     private NetDevice physIn;
     private NetDevice physOut;
-    private String inName;
-    private String outName;
-    private String physInName;
-    private String physOutName;
 
     /** The rules whose counters the run incremented, every table's in order. */
     private Rule[] rules = NO_RULES;
@@ -100,10 +96,6 @@ final class HookMemo implements MemoInterner.Kept {
         m.out = out;
         m.physIn = physIn;
         m.physOut = physOut;
-        m.inName = in == null ? null : in.name();
-        m.outName = out == null ? null : out.name();
-        m.physInName = physIn == null ? null : physIn.name();
-        m.physOutName = physOut == null ? null : physOut.name();
         int rules = 0;
         int policies = 0;
         for (int i = 0; i < usedCount; i++) {
@@ -150,8 +142,7 @@ final class HookMemo implements MemoInterner.Kept {
         }
         if (slot != m.slot || stamp != m.stamp || ctinfo != m.ctinfo || status != m.status || markIn != m.markIn
                 || markOut != m.markOut || in != m.in || out != m.out || physIn != m.physIn || physOut != m.physOut
-                || inName != m.inName || outName != m.outName || physInName != m.physInName
-                || physOutName != m.physOutName || ruleCount != m.ruleCount || policyCount != m.policyCount) {
+                || ruleCount != m.ruleCount || policyCount != m.policyCount) {
             return false;
         }
         for (int i = 0; i < ruleCount; i++) {
@@ -213,11 +204,8 @@ final class HookMemo implements MemoInterner.Kept {
 
     private boolean sameInputs(long stamp, int mark, int status, NetDevice in, NetDevice out,
                                NetDevice physIn, NetDevice physOut) {
-        // Names by reference: a device's name object changes only when it is renamed.
+        // The same devices have the same names: a device's name is fixed for its life.
         return this.stamp == stamp && markIn == mark && this.status == status
-                && this.in == in && this.out == out && this.physIn == physIn && this.physOut == physOut
-                && (in == null || in.name() == inName) && (out == null || out.name() == outName)
-                && (physIn == null || physIn.name() == physInName)
-                && (physOut == null || physOut.name() == physOutName);
+                && this.in == in && this.out == out && this.physIn == physIn && this.physOut == physOut;
     }
 }

@@ -116,12 +116,15 @@ public final class NodeNetfilter implements NetfilterHooks, AddressTypeLookup {
     @Override
     public int run(Hook hook, Packet p, int ipOffset, NetDevice in, NetDevice out, NetDevice physIn, NetDevice physOut) {
         memoEntry = null;
-        if (flowMemo && hook != Hook.PREROUTING && hook != Hook.OUTPUT && p.conntrack() instanceof ConntrackEntry e
-                && hookMemoAllowed(e, p.ctinfo())) {
+        if (flowMemo && hook != Hook.PREROUTING && hook != Hook.OUTPUT && p.conntrack() instanceof ConntrackEntry e) {
+            // A memo is kept only where one is allowed, and replays only for the status and
+            // ctinfo it was kept with: the replay needs no check of its own.
             if (HookMemo.replay(iptables, hook, p.ctinfo(), p.mark(), p, ipOffset, e, in, out, physIn, physOut)) {
                 return NF_ACCEPT;
             }
-            keepFrom(e, p.mark());
+            if (hookMemoAllowed(e, p.ctinfo())) {
+                keepFrom(e, p.mark());
+            }
         }
         ByteBuf buf = p.buf();
         long now = ns.network().sim().now();
@@ -202,12 +205,14 @@ public final class NodeNetfilter implements NetfilterHooks, AddressTypeLookup {
         traceConntrack(dev);
         // What follows conntrack may be kept whole for the connection ({@link HookMemo}).
         ConntrackEntry e = skb.entry();
-        if (flowMemo && e != null && !ctx.trace && hookMemoAllowed(e, skb.ctinfo())) {
+        if (flowMemo && e != null && !ctx.trace) {
             if (HookMemo.replay(iptables, hook, skb.ctinfo(), ctx.mark(), p, ipOffset, e, in, out, physIn, physOut)) {
                 ctx.mark(p.mark());
                 return NF_ACCEPT;
             }
-            keepFrom(e, ctx.mark());
+            if (hookMemoAllowed(e, skb.ctinfo())) {
+                keepFrom(e, ctx.mark());
+            }
         }
         publishConntrack();
         if (!table(TableId.MANGLE, hook, p, ipOffset, dev)) {
