@@ -329,8 +329,7 @@ public final class Conntrack {
         if (allowClash && !winner.isDying()
                 && ((winner.status & ConntrackEntry.IPS_NAT_DONE_MASK) == 0 || sameTuples(winner, loser))) {
             int dir = skb.direction();
-            winner.packets[dir] += loser.packets[dir];
-            winner.bytes[dir] += loser.bytes[dir];
+            winner.count(dir, loser.packets(dir), loser.bytes(dir));
             skb.set(winner, skb.ctinfo);
             stats.clashResolve++;
             return Verdict.PASS;
@@ -356,8 +355,7 @@ public final class Conntrack {
 
     void acct(ConntrackEntry ct, int ctinfo, int ipLen) {
         int dir = ctinfo >= PacketConntrack.IP_CT_IS_REPLY ? 1 : 0;
-        ct.packets[dir]++;
-        ct.bytes[dir] += ipLen;
+        ct.count(dir, 1, ipLen);
     }
 
     /** {@code nf_ct_kill}: removes a confirmed entry now; an unconfirmed one is marked dying. */

@@ -86,8 +86,11 @@ public final class ConntrackEntry {
     int sctpFlags;
     int sctpLastDir;
 
-    final long[] packets = new long[2];
-    final long[] bytes = new long[2];
+    // Per-direction counters as fields, not arrays: the lookup's entry is one object less.
+    long origPackets;
+    long origBytes;
+    long replyPackets;
+    long replyBytes;
 
     /** nf_conn_nat.masq_index: the out interface of a MASQUERADEd entry, 0 otherwise. */
     int masqIndex;
@@ -208,11 +211,22 @@ public final class ConntrackEntry {
     }
 
     public long packets(int dir) {
-        return packets[dir];
+        return dir == ORIGINAL ? origPackets : replyPackets;
     }
 
     public long bytes(int dir) {
-        return bytes[dir];
+        return dir == ORIGINAL ? origBytes : replyBytes;
+    }
+
+    /** Adds {@code packets} packets of {@code bytes} bytes in all to direction {@code dir}. */
+    void count(int dir, long packets, long bytes) {
+        if (dir == ORIGINAL) {
+            origPackets += packets;
+            origBytes += bytes;
+        } else {
+            replyPackets += packets;
+            replyBytes += bytes;
+        }
     }
 
     /** {@code nf_nat_initialized}: the binding of this type (possibly a null binding) is set up. */

@@ -68,14 +68,14 @@ public final class ConntrackListing {
         }
         ct.original().appendTo(sb);
         if (acct) {
-            sb.append("packets=").append(ct.packets[0]).append(" bytes=").append(ct.bytes[0]).append(' ');
+            sb.append("packets=").append(ct.origPackets).append(" bytes=").append(ct.origBytes).append(' ');
         }
         if (!ct.seenReply()) {
             sb.append("[UNREPLIED] ");
         }
         ct.reply().appendTo(sb);
         if (acct) {
-            sb.append("packets=").append(ct.packets[1]).append(" bytes=").append(ct.bytes[1]).append(' ');
+            sb.append("packets=").append(ct.replyPackets).append(" bytes=").append(ct.replyBytes).append(' ');
         }
         if (ct.isAssured()) {
             sb.append("[ASSURED] ");
