@@ -30,9 +30,9 @@ import java.util.List;
  *
  * Arguments: checkout A, checkout B (each built with {@code mvn test-compile}), rounds, slice in
  * milliseconds, then optionally nodes (3) and netfilter ({@code full}); {@code DIR:VALUE} gives one
- * side its own netfilter setting. Two copies of one checkout measured against each other gave
- * a median ratio of 1.004 (quartiles 0.963 and 1.112 over 60 rounds). Each worker forks with the
- * JVM options {@code ./podlab} uses (ParallelGC).
+ * side its own netfilter setting. One checkout measured against itself gave median ratios of
+ * 1.004 and 0.971 over 60 rounds: differences of a few per cent are resolved, not of one
+ * (BENCHMARKS.md, fifth round). Each worker runs with {@code ./podlab}'s collector (ParallelGC).
  */
 public final class PairedAb {
     private PairedAb() {}
