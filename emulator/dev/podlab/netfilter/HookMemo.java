@@ -15,10 +15,10 @@ import java.util.Arrays;
  * rewrite when the entry has no NAT binding, and confirmation has nothing to do (the raw table and
  * the lookup itself, before that point, run for every packet). So when every table's walk could
  * be kept ({@link FlowMemo}) and accepted, the run's whole effect is those walks' counters and
- * mark, and a later packet with the same inputs (the devices, whose names never change, the mark, the
- * conntrack state and status, the ruleset's {@link Iptables#stamp() stamp}) gets exactly that. A
- * run that dropped, walked a table it could not keep, or met NAT is never kept: it runs in full,
- * with its trace. An entry holds one memo per hook and direction; a run with other inputs replaces
+ * mark, and a later packet with the same inputs (the devices, whose names never change, the
+ * mark, the conntrack state and status, the ruleset's {@link Iptables#stamp() stamp}) gets exactly
+ * that. A run that dropped, walked a table it could not keep, or met NAT is never kept: it runs in
+ * full, with its trace. An entry holds one memo per hook and direction; a run with other inputs replaces
  * it. Memos are shared between connections ({@link MemoInterner}): the replays' pending counts of
  * a shared memo are its sharers' together.
  */

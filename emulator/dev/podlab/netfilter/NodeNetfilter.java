@@ -116,7 +116,8 @@ public final class NodeNetfilter implements NetfilterHooks, AddressTypeLookup {
     @Override
     public int run(Hook hook, Packet p, int ipOffset, NetDevice in, NetDevice out, NetDevice physIn, NetDevice physOut) {
         memoEntry = null;
-        if (flowMemo && hook != Hook.PREROUTING && hook != Hook.OUTPUT && p.conntrack() instanceof ConntrackEntry e) {
+        if (flowMemo && hook != Hook.PREROUTING && hook != Hook.OUTPUT
+                && p.conntrack() instanceof ConntrackEntry e) {
             // A memo is kept only where one is allowed, and replays only for the status and
             // ctinfo it was kept with: the replay needs no check of its own.
             if (HookMemo.replay(iptables, hook, p.ctinfo(), p.mark(), p, ipOffset, e, in, out, physIn, physOut)) {
@@ -156,7 +157,8 @@ public final class NodeNetfilter implements NetfilterHooks, AddressTypeLookup {
         ConntrackEntry kept = memoEntry;
         if (kept != null && verdict == NF_ACCEPT && allKept && p.conntrack() == kept && !ctx.trace
                 && hookMemoAllowed(kept, p.ctinfo())) {
-            HookMemo.keep(iptables, hook, p, kept, memoMarkIn, memoStamp, in, out, physIn, physOut, used, usedCount);
+            HookMemo.keep(iptables, hook, p, kept, memoMarkIn, memoStamp, in, out, physIn, physOut,
+                    used, usedCount);
         }
         return verdict;
     }

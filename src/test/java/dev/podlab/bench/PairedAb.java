@@ -21,7 +21,7 @@ import java.util.List;
  * alive and the two take turns: each runs the datagram loop for a slice (300 ms), then waits
  * while the other runs its slice, the order swapped every round. A round's two rates were
  * measured within a second of each other, so their ratio cancels most of the drift; the median
- * ratio over the rounds is the result. Rounds before a fifth of the total (at least 10) warm up.
+ * ratio over the rounds is the result. Before them, a fifth as many rounds (at least 10) warm up.
  *
  * <pre>
  * mvn -q test-compile exec:java -Dexec.mainClass=dev.podlab.bench.PairedAb -Dexec.classpathScope=test \
@@ -132,7 +132,8 @@ public final class PairedAb {
             String nf = colon < 0 ? netfilter : spec.substring(colon + 1);
             this.name = spec;
             // The dependencies are this JVM's jars; the classes are the checkout's.
-            List<String> cp = new ArrayList<>(List.of(self.toString(), dir + "/target/classes", dir + "/target/test-classes"));
+            List<String> cp = new ArrayList<>(
+                    List.of(self.toString(), dir + "/target/classes", dir + "/target/test-classes"));
             for (String e : jars()) {
                 cp.add(e);
             }
