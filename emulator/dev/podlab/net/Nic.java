@@ -21,7 +21,7 @@ public final class Nic extends NetDevice {
         // What arrives off the wire is another host's frame: a new skb with none of the sender's
         // metadata (conntrack entry, mark), as the sender's node would otherwise lend it its own,
         // and CHECKSUM_NONE (the emulated NIC verifies no checksum for the stack).
-        end.attach((from, p) -> receive(p.conntrack(null, 0).mark(0).fragMaxSize(0).csumUnnecessary(false)));
+        end.attach((from, p) -> receive(p.conntrack(null, 0).mark(0).fragMaxSize(0).csumUnnecessary(false).nfTrace(false)));
         return this;
     }
 

@@ -66,9 +66,9 @@ public final class Veth extends NetDevice {
             p.release();
             return;
         }
-        // __dev_forward_skb → skb_scrub_packet: the conntrack reference goes; crossing into another
-        // namespace, the mark too. The peer's stack sees a fresh packet.
-        p.conntrack(null, 0);
+        // __dev_forward_skb → skb_scrub_packet: the conntrack reference and nf_trace go; crossing
+        // into another namespace, the mark too. The peer's stack sees a fresh packet.
+        p.conntrack(null, 0).nfTrace(false);
         if (peer.netns() != netns()) {
             p.mark(0);
         }

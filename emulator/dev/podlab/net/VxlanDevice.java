@@ -114,8 +114,9 @@ public final class VxlanDevice extends NetDevice implements TransportHandler {
         spec.macs(0, 0).addresses(local, remote).vni(vni).dstPort(port).srcPort(sport)
                 .id(netns().stack().ipIdent().hashed(local, remote, IpProtocol.UDP));
         netns().network().frames().vxlanEncap(b, spec, p.csumUnnecessary());
-        // iptunnel_xmit → skb_scrub_packet: the outer datagram is a new packet for conntrack.
-        p.conntrack(null, 0);
+        // iptunnel_xmit → skb_scrub_packet: the outer datagram is a new packet for conntrack and
+        // is not traced.
+        p.conntrack(null, 0).nfTrace(false);
         if (tracing) {
             netns().trace(this, Step.ENCAP, Verdict.PASS, null, "VXLAN VNI " + vni + " " + Ipv4Address.toString(local)
                     + " > " + Ipv4Address.toString(remote) + " udp sport " + sport + " dport " + port);
@@ -174,7 +175,7 @@ public final class VxlanDevice extends NetDevice implements TransportHandler {
         }
         b.readerIndex(innerOff);
         b.writerIndex(end);
-        p.conntrack(null, 0);
+        p.conntrack(null, 0).nfTrace(false);
         p.mark(0);
         p.fragMaxSize(0);
         p.csumUnnecessary(false); // the inner checksum is yet to be verified

@@ -116,7 +116,7 @@ public final class NodeNetfilter implements NetfilterHooks, AddressTypeLookup {
     @Override
     public int run(Hook hook, Packet p, int ipOffset, NetDevice in, NetDevice out, NetDevice physIn, NetDevice physOut) {
         memoEntry = null;
-        if (flowMemo && hook != Hook.PREROUTING && hook != Hook.OUTPUT
+        if (flowMemo && hook != Hook.PREROUTING && hook != Hook.OUTPUT && !p.nfTrace()
                 && p.conntrack() instanceof ConntrackEntry e) {
             // A memo is kept only where one is allowed, and replays only for the status and
             // ctinfo it was kept with: the replay needs no check of its own.
@@ -134,7 +134,7 @@ public final class NodeNetfilter implements NetfilterHooks, AddressTypeLookup {
                 .interfaces(in == null ? "" : in.name(), in == null ? 0 : in.ifindex(),
                         out == null ? "" : out.name(), out == null ? 0 : out.ifindex())
                 .mark(p.mark())
-                .trace(false);
+                .trace(p.nfTrace());
         if (physIn != null || physOut != null) {
             ctx.bridge(physIn == null ? "" : physIn.name(), physOut == null ? "" : physOut.name());
         } else {
@@ -154,6 +154,7 @@ public final class NodeNetfilter implements NetfilterHooks, AddressTypeLookup {
         };
         saveConntrack(p);
         p.mark(ctx.mark());
+        p.nfTrace(ctx.trace);
         ConntrackEntry kept = memoEntry;
         if (kept != null && verdict == NF_ACCEPT && allKept && p.conntrack() == kept && !ctx.trace
                 && hookMemoAllowed(kept, p.ctinfo())) {
@@ -268,6 +269,7 @@ public final class NodeNetfilter implements NetfilterHooks, AddressTypeLookup {
         ConntrackEntry entry = skb.entry();
         if (entry != null && nat.needsBinding(skb, hook)) {
             NfVerdict v = iptables.run(TableId.NAT, hook, ctx);
+            traceLogs(dev); // the nat table's LOG and TRACE lines, as every table's
             if (v == NfVerdict.DROP) {
                 traceDrop(dev, "nat");
                 return false;

@@ -25,6 +25,7 @@ public final class Packet {
     private int ctinfo;
     private int fragMaxSize;
     private boolean csumUnnecessary;
+    private boolean nfTrace;
 
     public Packet() {}
 
@@ -42,6 +43,7 @@ public final class Packet {
         this.ctinfo = 0;
         this.fragMaxSize = 0;
         this.csumUnnecessary = false;
+        this.nfTrace = false;
         return this;
     }
 
@@ -165,6 +167,20 @@ public final class Packet {
         return this;
     }
 
+    /**
+     * {@code skb->nf_trace}: set by {@code -j TRACE}, after which every table the packet crosses
+     * in this namespace logs its rules ("TRACE: table:chain:type:rulenum"), until
+     * {@code skb_scrub_packet} clears it (a veth or a tunnel) or the packet leaves on a wire.
+     */
+    public boolean nfTrace() {
+        return nfTrace;
+    }
+
+    public Packet nfTrace(boolean on) {
+        this.nfTrace = on;
+        return this;
+    }
+
     /** Copies the metadata (not the bytes) of {@code other}: for clones made by flooding. */
     public Packet copyMetadata(Packet other) {
         this.linkType = other.linkType;
@@ -175,6 +191,7 @@ public final class Packet {
         this.conntrack = other.conntrack;
         this.ctinfo = other.ctinfo;
         this.fragMaxSize = other.fragMaxSize;
+        this.nfTrace = other.nfTrace; // __nf_copy: clones and fragments stay traced
         return this;
     }
 
