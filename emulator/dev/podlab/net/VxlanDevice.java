@@ -175,8 +175,10 @@ public final class VxlanDevice extends NetDevice implements TransportHandler {
         }
         b.readerIndex(innerOff);
         b.writerIndex(end);
+        // __iptunnel_pull_header → skb_scrub_packet(skb, xnet): conntrack and nf_trace go; the
+        // mark goes only across namespaces (xnet), and the VXLAN socket lives in the device's own,
+        // so the inner packet keeps the mark the outer datagram had.
         p.conntrack(null, 0).nfTrace(false);
-        p.mark(0);
         p.fragMaxSize(0);
         p.csumUnnecessary(false); // the inner checksum is yet to be verified
         receive(p);
