@@ -1,13 +1,21 @@
 package dev.podlab.bench;
 
 import dev.podlab.cluster.Cluster;
+import dev.podlab.cluster.ClusterPod;
 import dev.podlab.cluster.model.ClusterSpec;
 import dev.podlab.cluster.model.ContainerPort;
 import dev.podlab.cluster.model.NodeSpec;
 import dev.podlab.cluster.model.PodSpec;
 import dev.podlab.cluster.model.Source;
 import dev.podlab.cluster.model.Topology;
+import dev.podlab.net.NetNamespace;
+import dev.podlab.net.TransportHandler;
+import dev.podlab.packet.IpProtocol;
 import dev.podlab.packet.Ipv4Address;
+import dev.podlab.packet.Ipv4Spec;
+import dev.podlab.packet.LinkType;
+import dev.podlab.packet.Packet;
+import io.netty.buffer.Unpooled;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -37,6 +45,33 @@ public final class ClusterScale {
             }
         }
         return new Topology(spec, List.of(), pods, List.of(), List.of(), List.of());
+    }
+
+    /**
+     * Sends F one-way flows of D datagrams (source ports {@code firstPort} on) from pod-0-0 to
+     * pod-1-0 of {@code cluster}, 10 µs apart, and runs a second more; returns the datagrams
+     * delivered.
+     */
+    public static long sendFlows(Cluster cluster, int flows, int datagrams, int firstPort) {
+        ClusterPod a = cluster.pod("default/pod-0-0");
+        ClusterPod b = cluster.pod("default/pod-1-0");
+        long[] delivered = new long[1];
+        b.netns().sockets().bind(IpProtocol.UDP, 0, 5001, new TransportHandler() {
+            @Override
+            public void receive(NetNamespace ns, Packet p, int ipOffset, int l4Offset) {
+                delivered[0]++;
+            }
+        });
+        for (int f = 0; f < flows; f++) {
+            for (int i = 0; i < datagrams; i++) {
+                Ipv4Spec spec = new Ipv4Spec().addresses(a.ip(), b.ip()).df(false).id(i);
+                a.netns().stack().send(new Packet(cluster.network().frames().udp(spec, firstPort + f % 64000, 5001,
+                        Unpooled.wrappedBuffer(new byte[22])), LinkType.ETHERNET).csumUnnecessary(true));
+                cluster.sim().runUntil(cluster.sim().now() + 10_000L);
+            }
+        }
+        cluster.sim().runUntil(cluster.sim().now() + 1_000_000_000L);
+        return delivered[0];
     }
 
     public static void main(String[] args) {

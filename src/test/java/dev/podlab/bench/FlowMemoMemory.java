@@ -2,14 +2,6 @@ package dev.podlab.bench;
 
 import dev.podlab.cluster.Cluster;
 import dev.podlab.cluster.ClusterNode;
-import dev.podlab.cluster.ClusterPod;
-import dev.podlab.net.NetNamespace;
-import dev.podlab.net.TransportHandler;
-import dev.podlab.packet.IpProtocol;
-import dev.podlab.packet.Ipv4Spec;
-import dev.podlab.packet.LinkType;
-import dev.podlab.packet.Packet;
-import io.netty.buffer.Unpooled;
 
 /**
  * What the flow memo costs in heap: F one-way UDP flows (distinct source ports) from a pod on
@@ -23,40 +15,13 @@ import io.netty.buffer.Unpooled;
 public final class FlowMemoMemory {
     private FlowMemoMemory() {}
 
-    /**
-     * Sends F one-way flows of D datagrams (source ports {@code firstPort} on) from pod-0-0 to
-     * pod-1-0 of {@code cluster}, 10 µs apart, and runs a second more; returns the datagrams
-     * delivered.
-     */
-    public static long sendFlows(Cluster cluster, int flows, int datagrams, int firstPort) {
-        ClusterPod a = cluster.pod("default/pod-0-0");
-        ClusterPod b = cluster.pod("default/pod-1-0");
-        long[] delivered = new long[1];
-        b.netns().sockets().bind(IpProtocol.UDP, 0, 5001, new TransportHandler() {
-            @Override
-            public void receive(NetNamespace ns, Packet p, int ipOffset, int l4Offset) {
-                delivered[0]++;
-            }
-        });
-        for (int f = 0; f < flows; f++) {
-            for (int i = 0; i < datagrams; i++) {
-                Ipv4Spec spec = new Ipv4Spec().addresses(a.ip(), b.ip()).df(false).id(i);
-                a.netns().stack().send(new Packet(cluster.network().frames().udp(spec, firstPort + f % 64000, 5001,
-                        Unpooled.wrappedBuffer(new byte[22])), LinkType.ETHERNET).csumUnnecessary(true));
-                cluster.sim().runUntil(cluster.sim().now() + 10_000L);
-            }
-        }
-        cluster.sim().runUntil(cluster.sim().now() + 1_000_000_000L);
-        return delivered[0];
-    }
-
     static long heapWithFlows(int flows, int datagrams, boolean memo) {
         Runtime rt = Runtime.getRuntime();
         Cluster cluster = Cluster.build(ClusterScale.topology(3, 2));
         for (ClusterNode n : cluster.nodes()) {
             n.netfilter().flowMemo(memo);
         }
-        long delivered = sendFlows(cluster, flows, datagrams, 1024);
+        long delivered = ClusterScale.sendFlows(cluster, flows, datagrams, 1024);
         if (delivered < (long) datagrams * flows - 3) { // the first datagrams wait for ARP on both nodes
             throw new IllegalStateException("delivered " + delivered + " of " + (long) datagrams * flows);
         }

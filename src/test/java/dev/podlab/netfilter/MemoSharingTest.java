@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.podlab.bench.ClusterScale;
-import dev.podlab.bench.FlowMemoMemory;
 import dev.podlab.cluster.Cluster;
 import dev.podlab.cluster.ClusterNode;
 import org.junit.jupiter.api.Test;
@@ -21,7 +20,7 @@ class MemoSharingTest {
     @Test
     void manyConnectionsOnOnePathKeepAFewMemos() {
         Cluster cluster = Cluster.build(ClusterScale.topology(3, 2));
-        assertEquals(3L * FLOWS, FlowMemoMemory.sendFlows(cluster, FLOWS, 3, 20000), "every datagram delivered");
+        assertEquals(3L * FLOWS, ClusterScale.sendFlows(cluster, FLOWS, 3, 20000), "every datagram delivered");
         for (String name : new String[] {"node1", "node2"}) {
             ClusterNode node = cluster.node(name);
             Iptables ipt = node.netfilter().iptables();

@@ -4,17 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.podlab.bench.ClusterScale;
 import dev.podlab.cluster.Cluster;
-import dev.podlab.cluster.ClusterPod;
-import dev.podlab.net.NetNamespace;
-import dev.podlab.net.TransportHandler;
-import dev.podlab.packet.IpProtocol;
-import dev.podlab.packet.Ipv4Spec;
-import dev.podlab.packet.LinkType;
-import dev.podlab.packet.Packet;
 import dev.podlab.sim.Simulator;
 import dev.podlab.trace.TraceEvent;
 import dev.podlab.trace.Tracer;
-import io.netty.buffer.Unpooled;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -40,24 +32,9 @@ class NfTraceTest {
                 -A PREROUTING -p udp -m udp --dport 5001 -j TRACE
                 COMMIT
                 """);
-        ClusterPod a = cluster.pod("default/pod-0-0");
-        ClusterPod b = cluster.pod("default/pod-1-0");
-        long[] delivered = new long[1];
-        b.netns().sockets().bind(IpProtocol.UDP, 0, 5001, new TransportHandler() {
-            @Override
-            public void receive(NetNamespace ns, Packet p, int ipOffset, int l4Offset) {
-                delivered[0]++;
-            }
-        });
-        // Three datagrams: the first creates the connection, the later ones are ESTABLISHED
-        // (whose untraced runs the flow memo would replay).
-        for (int i = 0; i < 3; i++) {
-            Ipv4Spec spec = new Ipv4Spec().addresses(a.ip(), b.ip()).df(false).id(i);
-            a.netns().stack().send(new Packet(cluster.network().frames().udp(spec, 40000, 5001,
-                    Unpooled.wrappedBuffer(new byte[22])), LinkType.ETHERNET).csumUnnecessary(true));
-            sim.runUntil(sim.now() + 1_000_000L);
-        }
-        assertThat(delivered[0]).isEqualTo(3);
+        // Three datagrams of one flow: the first creates the connection, the later ones find it
+        // (and their untraced hook runs are the kind the flow memo would replay).
+        assertThat(ClusterScale.sendFlows(cluster, 1, 3, 40000)).isEqualTo(3);
 
         List<String> traced = new ArrayList<>();
         for (TraceEvent e : events) {
