@@ -66,12 +66,8 @@ public final class Veth extends NetDevice {
             p.release();
             return;
         }
-        // __dev_forward_skb → skb_scrub_packet: the conntrack reference and nf_trace go; crossing
-        // into another namespace, the mark too. The peer's stack sees a fresh packet.
-        p.conntrack(null, 0).nfTrace(false);
-        if (peer.netns() != netns()) {
-            p.mark(0);
-        }
+        // __dev_forward_skb → skb_scrub_packet: the peer's stack sees a fresh packet.
+        p.scrub(peer.netns() != netns());
         peer.inFlight.add(p);
         netns().network().sim().schedule(0, DELIVER, peer, 0);
     }

@@ -114,9 +114,9 @@ public final class VxlanDevice extends NetDevice implements TransportHandler {
         spec.macs(0, 0).addresses(local, remote).vni(vni).dstPort(port).srcPort(sport)
                 .id(netns().stack().ipIdent().hashed(local, remote, IpProtocol.UDP));
         netns().network().frames().vxlanEncap(b, spec, p.csumUnnecessary());
-        // iptunnel_xmit → skb_scrub_packet: the outer datagram is a new packet for conntrack and
-        // is not traced.
-        p.conntrack(null, 0).nfTrace(false);
+        // iptunnel_xmit → skb_scrub_packet (xnet false: the socket is in the device's namespace):
+        // the outer datagram is a new packet for conntrack and is not traced.
+        p.scrub(false);
         if (tracing) {
             netns().trace(this, Step.ENCAP, Verdict.PASS, null, "VXLAN VNI " + vni + " " + Ipv4Address.toString(local)
                     + " > " + Ipv4Address.toString(remote) + " udp sport " + sport + " dport " + port);
@@ -175,10 +175,10 @@ public final class VxlanDevice extends NetDevice implements TransportHandler {
         }
         b.readerIndex(innerOff);
         b.writerIndex(end);
-        // __iptunnel_pull_header → skb_scrub_packet(skb, xnet): conntrack and nf_trace go; the
-        // mark goes only across namespaces (xnet), and the VXLAN socket lives in the device's own,
-        // so the inner packet keeps the mark the outer datagram had.
-        p.conntrack(null, 0).nfTrace(false);
+        // __iptunnel_pull_header → skb_scrub_packet(skb, xnet): xnet is false (the VXLAN socket
+        // lives in the device's own namespace), so the inner packet keeps the mark the outer
+        // datagram had.
+        p.scrub(false);
         p.fragMaxSize(0);
         p.csumUnnecessary(false); // the inner checksum is yet to be verified
         receive(p);

@@ -184,9 +184,7 @@ public final class NodeNetfilter implements NetfilterHooks, AddressTypeLookup {
      */
     private static boolean hookMemoAllowed(ConntrackEntry e, int ctinfo) {
         int status = e.status();
-        return e.isConfirmed()
-                && (ctinfo == PacketConntrack.IP_CT_ESTABLISHED || ctinfo == PacketConntrack.IP_CT_ESTABLISHED_REPLY
-                        || ctinfo == PacketConntrack.IP_CT_NEW)
+        return walkMemoAllowed(e, ctinfo)
                 && (status & ConntrackEntry.IPS_NAT_MASK) == 0
                 && (status & ConntrackEntry.IPS_NAT_DONE_MASK) == ConntrackEntry.IPS_NAT_DONE_MASK;
     }
@@ -353,16 +351,15 @@ public final class NodeNetfilter implements NetfilterHooks, AddressTypeLookup {
      * {@code -j TRACE}. RELATED packets (ICMP errors) carry other addresses than their entry.
      */
     private boolean memoAllowed() {
-        if (!flowMemo || ctx.trace) {
-            return false;
-        }
         ConntrackEntry e = skb.entry();
-        if (e == null || !e.isConfirmed()) {
-            return false;
-        }
-        int ctinfo = skb.ctinfo();
-        return ctinfo == PacketConntrack.IP_CT_ESTABLISHED || ctinfo == PacketConntrack.IP_CT_ESTABLISHED_REPLY
-                || ctinfo == PacketConntrack.IP_CT_NEW;
+        return flowMemo && !ctx.trace && e != null && walkMemoAllowed(e, skb.ctinfo());
+    }
+
+    /** The entry is confirmed and the packet NEW, ESTABLISHED or ESTABLISHED_REPLY to it. */
+    private static boolean walkMemoAllowed(ConntrackEntry e, int ctinfo) {
+        return e.isConfirmed()
+                && (ctinfo == PacketConntrack.IP_CT_ESTABLISHED || ctinfo == PacketConntrack.IP_CT_ESTABLISHED_REPLY
+                        || ctinfo == PacketConntrack.IP_CT_NEW);
     }
 
     /** ipt_REJECT: {@code nf_send_unreach} or {@code nf_send_reset} for the rejected packet. */

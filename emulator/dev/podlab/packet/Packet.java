@@ -181,6 +181,21 @@ public final class Packet {
         return this;
     }
 
+    /**
+     * {@code skb_scrub_packet}: what a packet sheds where it leaves one stack for another through
+     * a veth or a tunnel. The conntrack reference and {@code nf_trace} always go; the mark only when
+     * it crosses into another namespace ({@code xnet}).
+     */
+    public Packet scrub(boolean xnet) {
+        this.conntrack = null;
+        this.ctinfo = 0;
+        this.nfTrace = false;
+        if (xnet) {
+            this.mark = 0;
+        }
+        return this;
+    }
+
     /** Copies the metadata (not the bytes) of {@code other}: for clones made by flooding. */
     public Packet copyMetadata(Packet other) {
         this.linkType = other.linkType;
