@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -118,6 +119,17 @@ final class KernelNetns implements AutoCloseable {
             Thread.currentThread().interrupt();
             return "<interrupted>";
         }
+    }
+
+    /** A script line as argv; {@code netns NAME} becomes the test's real namespace name. */
+    List<String> argv(String line) {
+        List<String> words = new ArrayList<>(Arrays.asList(line.trim().split("\\s+")));
+        for (int i = 0; i + 1 < words.size(); i++) {
+            if (words.get(i).equals("netns")) {
+                words.set(i + 1, name(words.get(i + 1)));
+            }
+        }
+        return words;
     }
 
     private List<String> inNetns(String ns, List<String> argv) {

@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -38,7 +37,7 @@ final class KernelWorld {
             check(netns.add(ns));
         }
         for (Scenario.Command c : Scenario.SETUP) {
-            KernelNetns.Result r = netns.exec(c.ns(), COMMAND_TIMEOUT, argv(c.line()));
+            KernelNetns.Result r = netns.exec(c.ns(), COMMAND_TIMEOUT, netns.argv(c.line()));
             log(r);
             if (!r.ok() && !c.kernelOptional()) {
                 throw new IllegalStateException("setup command failed in the kernel:\n" + r.describe());
@@ -113,17 +112,6 @@ final class KernelWorld {
 
     private void log(KernelNetns.Result r) {
         log.append(r.describe()).append('\n');
-    }
-
-    /** A script line as argv; {@code netns NAME} becomes the test's real namespace name. */
-    private List<String> argv(String line) {
-        List<String> words = new ArrayList<>(Arrays.asList(line.trim().split("\\s+")));
-        for (int i = 0; i + 1 < words.size(); i++) {
-            if (words.get(i).equals("netns")) {
-                words.set(i + 1, netns.name(words.get(i + 1)));
-            }
-        }
-        return words;
     }
 
     private static void sleep(long ms) {
