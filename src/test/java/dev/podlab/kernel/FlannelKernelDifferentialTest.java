@@ -382,17 +382,7 @@ class FlannelKernelDifferentialTest {
 
     private Run runKernel(List<Scenario.Command> setup) throws IOException {
         StringBuilder log = new StringBuilder();
-        for (String ns : FlannelScenario.NAMESPACES) {
-            check(log, netns.add(ns));
-        }
-        for (Scenario.Command c : setup) {
-            check(log, netns.exec(c.ns(), COMMAND, netns.argv(c.line())));
-        }
-        for (String node : List.of("node1", "node2")) {
-            Path rules = Files.writeString(workDir.resolve(node + ".sh"),
-                    iptablesCommands(cluster.node(node).netfilter().iptables().save("now")));
-            check(log, netns.exec(node, COMMAND, List.of("sh", "-e", rules.toString())));
-        }
+        FlannelScenario.buildKernel(netns, cluster, setup, workDir, log);
         Path py = Files.writeString(workDir.resolve("flannel.py"), FlannelScenario.FLANNEL_PY);
         Path probePy = Files.writeString(workDir.resolve("probe.py"), Scenario.PROBE_PY);
         Path framesFile = workDir.resolve("frames.txt");
@@ -436,27 +426,6 @@ class FlannelKernelDifferentialTest {
         return new Run(outcomes, frames, views, log.toString());
     }
 
-    /**
-     * An {@code iptables-save} text as the {@code iptables -N} and {@code -A} commands that build
-     * it, as flanneld and kube-proxy's {@code EnsureChain}/{@code EnsureRule} do: a built-in chain
-     * is then created by its first rule, without a policy counter (iptables-nft), as on podlab's
-     * nodes; {@code iptables-restore} would declare it with one.
-     */
-    static String iptablesCommands(String save) {
-        StringBuilder sh = new StringBuilder();
-        String table = null;
-        for (String line : save.split("\n")) {
-            if (line.startsWith("*")) {
-                table = line.substring(1);
-            } else if (line.startsWith(":") && line.split(" ")[1].equals("-")) {
-                sh.append("iptables -t ").append(table).append(" -N ").append(line.substring(1, line.indexOf(' '))).append('\n');
-            } else if (line.startsWith("-A ")) {
-                sh.append("iptables -t ").append(table).append(' ').append(line).append('\n');
-            }
-        }
-        return sh.toString();
-    }
-
     private java.util.Optional<String> awaitFirstLine(Path file) throws IOException {
         long deadline = System.nanoTime() + SECOND;
         while (System.nanoTime() < deadline) {
@@ -478,10 +447,7 @@ class FlannelKernelDifferentialTest {
     }
 
     private static void check(StringBuilder log, KernelNetns.Result r) {
-        log.append(r.describe()).append('\n');
-        if (!r.ok()) {
-            throw new IllegalStateException("command failed in the kernel:\n" + r.describe() + "\nlog:\n" + log);
-        }
+        FlannelScenario.require(log, r);
     }
 
     private static void expectFirstLine(StringBuilder log, String want, String got) {

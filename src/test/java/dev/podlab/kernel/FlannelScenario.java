@@ -9,6 +9,10 @@ import dev.podlab.net.NetDevice;
 import dev.podlab.net.VxlanDevice;
 import dev.podlab.packet.Ipv4Address;
 import dev.podlab.packet.MacAddress;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -140,6 +144,57 @@ final class FlannelScenario {
                             + " dev flannel.1 dst " + Ipv4Address.toString(peer.address()))));
         }
         return cmds;
+    }
+
+    private static final Duration COMMAND = Duration.ofSeconds(5);
+
+    /**
+     * Builds the cluster in the kernel: the namespaces, {@code setup} (from {@link #kernelSetup},
+     * read off the podlab cluster before it ran), and each node's iptables rules as podlab's node
+     * holds them.
+     */
+    static void buildKernel(KernelNetns netns, Cluster cluster, List<Scenario.Command> setup, Path workDir,
+            StringBuilder log) throws IOException {
+        for (String ns : NAMESPACES) {
+            require(log, netns.add(ns));
+        }
+        for (Scenario.Command c : setup) {
+            require(log, netns.exec(c.ns(), COMMAND, netns.argv(c.line())));
+        }
+        for (String node : List.of("node1", "node2")) {
+            Path rules = Files.writeString(workDir.resolve(node + ".sh"),
+                    iptablesCommands(cluster.node(node).netfilter().iptables().save("now")));
+            require(log, netns.exec(node, COMMAND, List.of("sh", "-e", rules.toString())));
+        }
+    }
+
+    /** Logs a kernel command; throws with the log when it failed. */
+    static void require(StringBuilder log, KernelNetns.Result r) {
+        log.append(r.describe()).append('\n');
+        if (!r.ok()) {
+            throw new IllegalStateException("command failed in the kernel:\n" + r.describe() + "\nlog:\n" + log);
+        }
+    }
+
+    /**
+     * An {@code iptables-save} text as the {@code iptables -N} and {@code -A} commands that build
+     * it, as flanneld and kube-proxy's {@code EnsureChain}/{@code EnsureRule} do: a built-in chain
+     * is then created by its first rule, without a policy counter (iptables-nft), as on podlab's
+     * nodes; {@code iptables-restore} would declare it with one.
+     */
+    static String iptablesCommands(String save) {
+        StringBuilder sh = new StringBuilder();
+        String table = null;
+        for (String line : save.split("\n")) {
+            if (line.startsWith("*")) {
+                table = line.substring(1);
+            } else if (line.startsWith(":") && line.split(" ")[1].equals("-")) {
+                sh.append("iptables -t ").append(table).append(" -N ").append(line.substring(1, line.indexOf(' '))).append('\n');
+            } else if (line.startsWith("-A ")) {
+                sh.append("iptables -t ").append(table).append(' ').append(line).append('\n');
+            }
+        }
+        return sh.toString();
     }
 
     private static String mac(NetDevice d) {
