@@ -30,12 +30,17 @@ public final class ClusterScale {
     private ClusterScale() {}
 
     public static Topology topology(int nodes, int podsPerNode) {
+        return topology(nodes, podsPerNode, "vxlan");
+    }
+
+    /** The cluster on flannel's {@code backend} ({@code vxlan} or {@code host-gw}). */
+    public static Topology topology(int nodes, int podsPerNode, String backend) {
         List<NodeSpec> ns = new ArrayList<>();
         int base = Ipv4Address.parse("192.168.0.0");
         for (int i = 0; i < nodes; i++) {
             ns.add(new NodeSpec("node" + (i + 1), base + 10 + i, 16, Source.NONE));
         }
-        Map<String, Object> flannel = Map.of("Network", "10.0.0.0/8", "SubnetLen", 24, "Backend", Map.of("Type", "vxlan"));
+        Map<String, Object> flannel = Map.of("Network", "10.0.0.0/8", "SubnetLen", 24, "Backend", Map.of("Type", backend));
         ClusterSpec spec = new ClusterSpec("scale", 1500, ns, "flannel", flannel, 1, Source.NONE);
         List<PodSpec> pods = new ArrayList<>();
         for (int n = 0; n < nodes; n++) {

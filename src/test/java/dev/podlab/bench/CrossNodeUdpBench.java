@@ -60,6 +60,10 @@ public class CrossNodeUdpBench {
     @Param({"full"})
     public String netfilter;
 
+    /** flannel's backend: {@code vxlan}, or {@code host-gw} (the same path without the tunnel). */
+    @Param({"vxlan"})
+    public String backend;
+
     private Simulator sim;
     private NetNamespace client;
     private Packet packet;
@@ -70,7 +74,7 @@ public class CrossNodeUdpBench {
 
     @Setup
     public void setUp() {
-        Cluster cluster = Cluster.build(ClusterScale.topology(nodes, 2));
+        Cluster cluster = Cluster.build(ClusterScale.topology(nodes, 2, backend));
         sim = cluster.sim();
         for (ClusterNode n : cluster.nodes()) {
             switch (netfilter) {

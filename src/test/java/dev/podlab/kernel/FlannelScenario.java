@@ -4,6 +4,7 @@ import dev.podlab.cluster.Cluster;
 import dev.podlab.cluster.ClusterNode;
 import dev.podlab.cluster.ClusterPod;
 import dev.podlab.flannel.FlannelCni;
+import dev.podlab.flannel.NetConf;
 import dev.podlab.net.Bridge;
 import dev.podlab.net.NetDevice;
 import dev.podlab.net.VxlanDevice;
@@ -18,12 +19,14 @@ import java.util.HexFormat;
 import java.util.List;
 
 /**
- * A two-node flannel VXLAN cluster as podlab builds it from YAML, and the commands that build the
- * same thing in real network namespaces the way flanneld and the bridge + host-local CNI plugins
- * program a node (shared/reference/flannel.md §2.2–§4.3, flannel's {@code backend/vxlan} and the
- * plugins' sources): the underlay link, {@code flannel.1} (VNI 1, port 8472, nolearning, local
- * eth0), its {@code /32} address, the onlink route, the permanent neighbour and the FDB entry per
- * peer, {@code cni0} with the gateway address, the pod's veth with hairpin on, the pod's routes.
+ * A two-node flannel cluster (VXLAN or host-gw) as podlab builds it from YAML, and the commands
+ * that build the same thing in real network namespaces the way flanneld and the bridge +
+ * host-local CNI plugins program a node (shared/reference/flannel.md §2.2–§4.3, flannel's {@code
+ * backend/vxlan} and {@code backend/hostgw} and the plugins' sources): the underlay link; for VXLAN
+ * {@code flannel.1} (VNI 1, port 8472, nolearning, local eth0), its {@code /32} address, the onlink
+ * route, the permanent neighbour and the FDB entry per peer; for host-gw a route per peer via its
+ * underlay address; {@code cni0} with the gateway address, the pod's veth with hairpin on, the
+ * pod's routes.
  * Only identities come from podlab's cluster (addresses of the leases and pods, device names, the
  * MACs that flannel and the plugins would pick at random), so frames compare byte for byte; the
  * structure is written here, from the reference.
@@ -32,6 +35,7 @@ import java.util.List;
  *   pod a 10.244.0.2 ─ eth0═vethX ─ cni0 10.244.0.1 ─ node1 ─ flannel.1 10.244.0.0/32
  *                                                     eth0 192.168.1.11 ══ underlay ══ 192.168.1.12 eth0
  *   pod b 10.244.1.2 ─ eth0═vethY ─ cni0 10.244.1.1 ─ node2 ─ flannel.1 10.244.1.0/32
+ *                                                     (host-gw: no flannel.1; 10.244.1.0/24 via 192.168.1.12)
  * </pre>
  *
  * The kernel's underlay is one veth pair between the two nodes' {@code eth0}, with transmit
@@ -42,7 +46,9 @@ import java.util.List;
 final class FlannelScenario {
     private FlannelScenario() {}
 
-    static final String TOPOLOGY = """
+    /** The cluster with {@code Backend.Type} {@code backend} ({@code vxlan} or {@code host-gw}). */
+    static String topology(String backend) {
+        return """
             apiVersion: podlab.dev/v1alpha1
             kind: Cluster
             metadata: {name: kernel-differential}
@@ -55,7 +61,7 @@ final class FlannelScenario {
                 flannel:
                   Network: 10.244.0.0/16
                   SubnetLen: 24
-                  Backend: {Type: vxlan}
+                  Backend: {Type: %s}
             ---
             apiVersion: v1
             kind: Pod
@@ -70,7 +76,8 @@ final class FlannelScenario {
             spec:
               nodeName: node2
               containers: [{name: server, image: python}]
-            """;
+            """.formatted(backend);
+    }
 
     /** The kernel namespaces: the two nodes and a pod on each. */
     static final List<String> NAMESPACES = List.of("node1", "node2", "a", "b");
@@ -84,9 +91,14 @@ final class FlannelScenario {
     /** 22 bytes: the inner frame is 64 bytes. */
     static final byte[] UDP_PAYLOAD = "podlab over flannel.1\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
-    /** The commands that build the cluster in the kernel, in namespaces named as {@link #NAMESPACES}. */
+    /**
+     * The commands that build the cluster in the kernel, in namespaces named as {@link
+     * #NAMESPACES}, for the cluster's backend: VXLAN (flannel.1 and per peer its route, neighbour
+     * and FDB entry) or host-gw (per peer a route via the peer's underlay address).
+     */
     static List<Scenario.Command> kernelSetup(Cluster cluster) {
         FlannelCni cni = (FlannelCni) cluster.cni();
+        boolean vxlan = cni.config().backend() == NetConf.BackendType.VXLAN;
         ClusterNode n1 = cluster.node("node1");
         ClusterNode n2 = cluster.node("node2");
         List<Scenario.Command> cmds = new ArrayList<>();
@@ -97,12 +109,13 @@ final class FlannelScenario {
             ClusterPod pod = cluster.pod(n == n1 ? "default/a" : "default/b");
             String ns = n.name();
             String p = n == n1 ? "a" : "b";
-            VxlanDevice vtep = cni.vxlanDevice(n);
             Bridge cni0 = cni.cni0(n);
             NetDevice hostVeth = cni0.ports().get(0).dev();
+            String mtu = String.valueOf(cni.mtu(n));
             String lease = Ipv4Address.toString(cni.lease(n).subnet());
             String gateway = Ipv4Address.toString(cni.lease(n).subnet() + 1);
             String peerLease = Ipv4Address.toString(cni.lease(peer).subnet());
+            String peerAddress = Ipv4Address.toString(peer.address());
             cmds.addAll(List.of(
                     new Scenario.Command(ns, "ip link set lo up"),
                     new Scenario.Command(ns, "ip addr add " + Ipv4Address.toString(n.address()) + "/24 dev eth0"),
@@ -111,23 +124,29 @@ final class FlannelScenario {
                     new Scenario.Command(ns, "ethtool -K eth0 tx off"),
                     new Scenario.Command(ns, "ip link set eth0 up"),
                     new Scenario.Command(ns, "ip route add default via 192.168.1.1 dev eth0 proto static"),
-                    new Scenario.Command(ns, "sysctl -w net.ipv4.ip_forward=1"),
-                    // flanneld: backend/vxlan/device.go newVXLANDevice, then configureIPv4: the lease's
-                    // network address as a /32, link up.
-                    new Scenario.Command(ns, "ip link add flannel.1 address " + MacAddress.toString(vtep.mac())
-                            + " type vxlan id 1 local " + Ipv4Address.toString(n.address())
-                            + " dev eth0 dstport 8472 nolearning"),
-                    new Scenario.Command(ns, "ip addr add " + lease + "/32 dev flannel.1"),
-                    new Scenario.Command(ns, "ip link set flannel.1 up"),
+                    new Scenario.Command(ns, "sysctl -w net.ipv4.ip_forward=1")));
+            if (vxlan) {
+                VxlanDevice vtep = cni.vxlanDevice(n);
+                cmds.addAll(List.of(
+                        // flanneld: backend/vxlan/device.go newVXLANDevice, then configureIPv4: the
+                        // lease's network address as a /32, link up.
+                        new Scenario.Command(ns, "ip link add flannel.1 address " + MacAddress.toString(vtep.mac())
+                                + " type vxlan id 1 local " + Ipv4Address.toString(n.address())
+                                + " dev eth0 dstport 8472 nolearning"),
+                        new Scenario.Command(ns, "ip addr add " + lease + "/32 dev flannel.1"),
+                        new Scenario.Command(ns, "ip link set flannel.1 up")));
+            }
+            cmds.addAll(List.of(
                     // the bridge plugin: cni0 with the gateway, the host veth a hairpin port.
                     // Multicast snooping off: with it the bridge joins the all-snoopers group and
                     // sends IGMP reports, which podlab (no IGMP) does not, into the counters compared.
-                    new Scenario.Command(ns, "ip link add cni0 address " + mac(cni0) + " mtu 1450 type bridge mcast_snooping 0"),
+                    new Scenario.Command(ns, "ip link add cni0 address " + mac(cni0) + " mtu " + mtu
+                            + " type bridge mcast_snooping 0"),
                     new Scenario.Command(ns, "ip addr add " + gateway + "/24 dev cni0"),
                     new Scenario.Command(ns, "ip link set cni0 up"),
                     new Scenario.Command(ns, "ip link add " + hostVeth.name() + " address " + mac(hostVeth)
-                            + " mtu 1450 type veth peer name eth0 netns " + p + " address "
-                            + mac(pod.netns().device("eth0")) + " mtu 1450"),
+                            + " mtu " + mtu + " type veth peer name eth0 netns " + p + " address "
+                            + mac(pod.netns().device("eth0")) + " mtu " + mtu),
                     new Scenario.Command(ns, "ip link set " + hostVeth.name() + " master cni0"),
                     new Scenario.Command(ns, "ip link set " + hostVeth.name() + " up"),
                     new Scenario.Command(ns, "bridge link set dev " + hostVeth.name() + " hairpin on"),
@@ -135,13 +154,19 @@ final class FlannelScenario {
                     new Scenario.Command(p, "ip addr add " + Ipv4Address.toString(pod.ip()) + "/24 dev eth0"),
                     new Scenario.Command(p, "ip link set eth0 up"),
                     new Scenario.Command(p, "ip route add default via " + gateway + " dev eth0"),
-                    new Scenario.Command(p, "ip route add 10.244.0.0/16 via " + gateway + " dev eth0"),
-                    // flanneld's handleSubnetEvents for the peer's lease: route, neighbour, FDB.
-                    new Scenario.Command(ns, "ip route add " + peerLease + "/24 via " + peerLease + " dev flannel.1 onlink"),
-                    new Scenario.Command(ns, "ip neigh add " + peerLease + " lladdr "
-                            + MacAddress.toString(cni.vxlanDevice(peer).mac()) + " dev flannel.1 nud permanent"),
-                    new Scenario.Command(ns, "bridge fdb append " + MacAddress.toString(cni.vxlanDevice(peer).mac())
-                            + " dev flannel.1 dst " + Ipv4Address.toString(peer.address()))));
+                    new Scenario.Command(p, "ip route add 10.244.0.0/16 via " + gateway + " dev eth0")));
+            if (vxlan) {
+                // flanneld's handleSubnetEvents for the peer's lease: route, neighbour, FDB.
+                String peerVtep = MacAddress.toString(cni.vxlanDevice(peer).mac());
+                cmds.addAll(List.of(
+                        new Scenario.Command(ns, "ip route add " + peerLease + "/24 via " + peerLease + " dev flannel.1 onlink"),
+                        new Scenario.Command(ns, "ip neigh add " + peerLease + " lladdr " + peerVtep
+                                + " dev flannel.1 nud permanent"),
+                        new Scenario.Command(ns, "bridge fdb append " + peerVtep + " dev flannel.1 dst " + peerAddress)));
+            } else {
+                // host-gw: the peer's lease via its public IP on the external interface (§3).
+                cmds.add(new Scenario.Command(ns, "ip route add " + peerLease + "/24 via " + peerAddress + " dev eth0"));
+            }
         }
         return cmds;
     }

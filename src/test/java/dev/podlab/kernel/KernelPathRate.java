@@ -34,7 +34,7 @@ import java.util.stream.Stream;
  *
  * <pre>
  * MAVEN_OPTS="-XX:+UseParallelGC -Xmx8g" mvn -q test-compile exec:java \
- *     -Dexec.mainClass=dev.podlab.kernel.KernelPathRate -Dexec.classpathScope=test -Dexec.args="ROUNDS SLICE_SECONDS"
+ *     -Dexec.mainClass=dev.podlab.kernel.KernelPathRate -Dexec.classpathScope=test -Dexec.args="ROUNDS SLICE_SECONDS [vxlan|host-gw]"
  * </pre>
  *
  * {@code exec:java} runs in Maven's JVM: {@code MAVEN_OPTS} gives it the collector and heap of the
@@ -102,6 +102,7 @@ public final class KernelPathRate {
     public static void main(String[] args) throws Exception {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 10;
         double slice = args.length > 1 ? Double.parseDouble(args[1]) : 1.0;
+        String backend = args.length > 2 ? args[2] : "vxlan";
         if (!KernelNetns.isRoot()) {
             System.err.println("KernelPathRate: needs root (network namespaces)");
             System.exit(2);
@@ -112,7 +113,8 @@ public final class KernelPathRate {
                 System.exit(2);
             }
         }
-        Cluster cluster = Cluster.build(TopologyLoader.loadString(FlannelScenario.TOPOLOGY, "flannel-kernel.yaml"));
+        Cluster cluster = Cluster.build(TopologyLoader.loadString(FlannelScenario.topology(backend),
+                "flannel-" + backend + ".yaml"));
         Path work = Files.createTempDirectory("podlab-kernel-rate-");
         try (KernelNetns netns = new KernelNetns()) {
             StringBuilder log = new StringBuilder();
@@ -131,6 +133,7 @@ public final class KernelPathRate {
             CrossNodeUdpBench podlab = new CrossNodeUdpBench();
             podlab.nodes = 3;
             podlab.netfilter = "full";
+            podlab.backend = backend;
             podlab.setUp();
 
             System.out.println("podlab's JVM: " + System.getProperty("java.vm.name") + " " + System.getProperty("java.version")

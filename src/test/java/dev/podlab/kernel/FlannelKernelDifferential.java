@@ -17,6 +17,7 @@ import dev.podlab.net.NetNamespace;
 import dev.podlab.net.TransportHandler;
 import dev.podlab.netfilter.Iptables;
 import dev.podlab.packet.IpProtocol;
+import dev.podlab.packet.Ethernet;
 import dev.podlab.packet.Ipv4Address;
 import dev.podlab.packet.Ipv4Spec;
 import dev.podlab.packet.LinkType;
@@ -43,36 +44,36 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 /**
- * flannel's VXLAN datapath against the real kernel: {@link FlannelScenario} builds a two-node
- * cluster in podlab from YAML and the same cluster in real network namespaces as flanneld and the
- * CNI plugins program it, loads each podlab node's {@code iptables-save} (flannel's and kube-proxy's
- * rules) into the kernel node, sends the same traffic from pod a on node1 to pod b on node2 in both,
- * and compares:
+ * flannel's datapath against the real kernel, for one backend (the subclasses: VXLAN, host-gw):
+ * {@link FlannelScenario} builds a two-node cluster in podlab from YAML and the same cluster in real
+ * network namespaces as flanneld and the CNI plugins program it, loads each podlab node's rules
+ * (flannel's and kube-proxy's, as iptables commands) into the kernel node, sends the same traffic
+ * from pod a on node1 to pod b on node2 in both, and compares:
  * <ul>
  *   <li>the outcomes: a datagram from a fixed port (what b's socket receives: source, TTL,
  *       payload), a ping (reply and TTL), a TCP connect, a UDP datagram to a closed port (the ICMP
- *       error coming back through the tunnel);</li>
- *   <li>the first VXLAN frame on node2's eth0 byte for byte, but for the fields the kernel draws at
- *       random: the outer and inner IP IDs (and so the header checksums; the sender's socket is
+ *       error coming back across the nodes);</li>
+ *   <li>the datagram as it arrives on node2's eth0, byte for byte but for the fields the kernel
+ *       draws at random: the IP IDs (and so the header checksums; the sender's socket is
  *       unconnected and its DF may be cleared, {@code ignore_df} under {@code IP_PMTUDISC_WANT}, so
- *       its ID comes from the hashed generator), the outer UDP source port ({@code
+ *       its ID comes from the hashed generator) and, for VXLAN, the outer UDP source port ({@code
  *       udp_flow_src_port} hashes with a per-boot key; it must lie in 32768–60999 in both) and the
- *       outer UDP checksum that covers the port;</li>
- *   <li>every VXLAN frame on node2's eth0 in both directions, field by field (outer addresses, TTL,
- *       DF, UDP port, checksum present, VNI; inner MACs, addresses, TTL, protocol, length; UDP
- *       ports, ICMP type, TCP flags), ephemeral ports and ids masked;</li>
- *   <li>{@code ip route} of both nodes and both pods, {@code ip neigh show dev flannel.1} and
- *       {@code bridge fdb show dev flannel.1} of both nodes: line for line;</li>
+ *       outer UDP checksum that covers it;</li>
+ *   <li>every IPv4 frame on node2's eth0 in both directions, field by field (for VXLAN the outer
+ *       addresses, TTL, DF, UDP port, checksum present, VNI; then MACs, addresses, TTL, protocol,
+ *       length, UDP ports, ICMP type, TCP flags), ephemeral ports masked;</li>
+ *   <li>{@code ip route} of both nodes and both pods, and for VXLAN {@code ip neigh show dev
+ *       flannel.1} and {@code bridge fdb show dev flannel.1} of both nodes: line for line;</li>
  *   <li>{@code iptables-save -c} of both nodes: every rule and policy counter;</li>
- *   <li>{@code conntrack -L} of both nodes, normalised as {@link Outcomes#conntrack} does, the
- *       outer VXLAN flows included.</li>
+ *   <li>{@code conntrack -L} of both nodes, normalised as {@link Outcomes#conntrack} does (for
+ *       VXLAN the outer flows too).</li>
  * </ul>
  *
  * <p>Skipped (with the reason) when not root, when {@code ip netns}, VXLAN or iptables does not work
  * in a namespace here, or when a tool is missing.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class FlannelKernelDifferentialTest {
+abstract class FlannelKernelDifferential {
     private static final List<String[]> TOOLS = List.of(
             new String[] {"ip", "iproute2"},
             new String[] {"bridge", "iproute2"},
@@ -94,15 +95,23 @@ class FlannelKernelDifferentialTest {
     /** What one world shows after the traffic. */
     record Run(List<String> outcomes, List<String> frames, Map<String, String> views, String log) {}
 
+    private final String backend;
+    private final boolean vxlan;
     private Cluster cluster;
     private KernelNetns netns;
     private Path workDir;
     private Run podlab;
     private Run kernel;
 
+    /** @param backend {@code Backend.Type}: {@code vxlan} or {@code host-gw} */
+    FlannelKernelDifferential(String backend) {
+        this.backend = backend;
+        this.vxlan = backend.equals("vxlan");
+    }
+
     @BeforeAll
     void runBothWorlds() throws IOException {
-        assumeTrue(KernelNetns.isRoot(), "not root: the flannel kernel differential test needs network namespaces");
+        assumeTrue(KernelNetns.isRoot(), "not root: the flannel kernel differential tests need network namespaces");
         for (String[] tool : TOOLS) {
             assumeTrue(KernelNetns.onPath(tool[0]), tool[0] + " is not installed (Debian package " + tool[1] + ")");
         }
@@ -115,7 +124,7 @@ class FlannelKernelDifferentialTest {
         KernelNetns.Result ipt = netns.exec("probe", COMMAND, List.of("iptables", "-t", "nat", "-n", "-L"));
         assumeTrue(ipt.ok(), "iptables does not work in a network namespace here: " + ipt.describe());
 
-        cluster = Cluster.build(TopologyLoader.loadString(FlannelScenario.TOPOLOGY, "flannel-kernel.yaml"));
+        cluster = Cluster.build(TopologyLoader.loadString(FlannelScenario.topology(backend), "flannel-" + backend + ".yaml"));
         workDir = Files.createTempDirectory("podlab-flannel-kernel-");
         // The kernel's setup reads identities (MACs, names) off the podlab cluster before its traffic.
         List<Scenario.Command> setup = FlannelScenario.kernelSetup(cluster);
@@ -162,22 +171,25 @@ class FlannelKernelDifferentialTest {
     }
 
     @Test
-    void theFirstVxlanFrameIsTheKernelsByteForByte() {
-        String k = firstVxlan(kernel.frames());
-        String p = firstVxlan(podlab.frames());
-        assertThat(k).as("the kernel captured a VXLAN frame on node2's eth0; log:\n%s", kernel.log()).isNotNull();
-        for (String f : List.of(k, p)) {
-            int sport = Integer.parseInt(f.substring(2 * 34, 2 * 36), 16);
-            assertThat(sport).as("outer source port of %s", f).isBetween(32768, 60999);
-            assertThat(f.substring(2 * 40, 2 * 42)).as("outer UDP checksum present").isNotEqualTo("0000");
+    void theDatagramOnTheUnderlayIsTheKernelsByteForByte() {
+        String k = firstInbound(kernel.frames());
+        String p = firstInbound(podlab.frames());
+        assertThat(k).as("the kernel captured the datagram on node2's eth0; log:\n%s", kernel.log()).isNotNull();
+        if (vxlan) {
+            for (String f : List.of(k, p)) {
+                assertThat(isVxlan(f)).as("VXLAN on UDP 8472: %s", f).isTrue();
+                int sport = Integer.parseInt(f.substring(2 * 34, 2 * 36), 16);
+                assertThat(sport).as("outer source port of %s", f).isBetween(32768, 60999);
+                assertThat(f.substring(2 * 40, 2 * 42)).as("outer UDP checksum present").isNotEqualTo("0000");
+            }
         }
         assertThat(maskRandom(p)).isEqualTo(maskRandom(k));
     }
 
     @Test
-    void everyVxlanFrameOnTheUnderlayAgreesFieldByField() {
-        assertThat(podlab.frames().stream().map(FlannelKernelDifferentialTest::summary).toList())
-                .isEqualTo(kernel.frames().stream().map(FlannelKernelDifferentialTest::summary).toList());
+    void everyFrameOnTheUnderlayAgreesFieldByField() {
+        assertThat(podlab.frames().stream().map(FlannelKernelDifferential::summary).toList())
+                .isEqualTo(kernel.frames().stream().map(FlannelKernelDifferential::summary).toList());
     }
 
     @Test
@@ -212,12 +224,11 @@ class FlannelKernelDifferentialTest {
     // ---------------------------------------------------------------------------------------------
     // Frames
 
-    /** The first inbound frame to UDP 8472 as hex, or null. */
-    private static String firstVxlan(List<String> frames) {
+    /** The first IPv4 frame into node2 as hex (the datagram from a), or null. */
+    private static String firstInbound(List<String> frames) {
         for (String f : frames) {
-            String hex = f.substring(f.indexOf(' ') + 1);
-            if (f.startsWith("in ") && isVxlan(hex)) {
-                return hex;
+            if (f.startsWith("in ")) {
+                return f.substring(f.indexOf(' ') + 1);
             }
         }
         return null;
@@ -229,13 +240,16 @@ class FlannelKernelDifferentialTest {
     }
 
     /**
-     * The frame with the outer IP ID and header checksum, UDP source port and checksum, and the
-     * inner IP ID and header checksum zeroed.
+     * The frame with the fields the kernel draws at random zeroed: the IP ID and so the header
+     * checksum; of a VXLAN frame also the outer UDP source port and checksum.
      */
     private static String maskRandom(String hex) {
         StringBuilder sb = new StringBuilder(hex);
-        int inner = 50 + 14;
-        for (int[] field : new int[][] {{18, 2}, {24, 2}, {34, 2}, {40, 2}, {inner + 4, 2}, {inner + 10, 2}}) {
+        int ip = Ethernet.HEADER_LENGTH;
+        int[][] fields = isVxlan(hex)
+                ? new int[][] {{ip + 4, 2}, {ip + 10, 2}, {34, 2}, {40, 2}, {50 + ip + 4, 2}, {50 + ip + 10, 2}}
+                : new int[][] {{ip + 4, 2}, {ip + 10, 2}};
+        for (int[] field : fields) {
             for (int i = 2 * field[0]; i < 2 * (field[0] + field[1]); i++) {
                 sb.setCharAt(i, '0');
             }
@@ -244,23 +258,26 @@ class FlannelKernelDifferentialTest {
     }
 
     /**
-     * A VXLAN frame's fields, read at their offsets (an inner IPv4 header without options): what a
-     * reader of both captures would compare. Non-VXLAN IPv4 frames become their protocol.
+     * An IPv4 frame's fields, read at their offsets (IPv4 headers without options): for VXLAN the
+     * outer headers, then for both the (inner) Ethernet and IPv4 headers and the UDP ports, ICMP
+     * type or TCP flags. What a reader of both captures would compare.
      */
     static String summary(String line) {
         String way = line.substring(0, line.indexOf(' '));
-        byte[] f = HexFormat.of().parseHex(line.substring(line.indexOf(' ') + 1));
-        if (!isVxlan(HexFormat.of().formatHex(f))) {
-            return way + " ipv4 proto " + u8(f, 23) + " " + ip(f, 26) + " > " + ip(f, 30);
-        }
+        String hex = line.substring(line.indexOf(' ') + 1);
+        byte[] f = HexFormat.of().parseHex(hex);
         StringBuilder sb = new StringBuilder(way);
-        sb.append(" outer ").append(ip(f, 26)).append(" > ").append(ip(f, 30)).append(" ttl ").append(u8(f, 22))
-                .append((u8(f, 20) & 0x40) != 0 ? " DF" : "").append(" tos ").append(u8(f, 15))
-                .append(" udp dport ").append(u16(f, 36)).append(" len ").append(u16(f, 38))
-                .append(u16(f, 40) != 0 ? " csum" : " no-csum")
-                .append(" vxlan flags ").append(u8(f, 42)).append(" vni ").append((u16(f, 46) << 8 | u8(f, 48)));
-        int e = 50;
-        sb.append(" | ").append(mac(f, e + 6)).append(" > ").append(mac(f, e)).append(" type ").append(u16(f, e + 12));
+        int e = 0;
+        if (isVxlan(hex)) {
+            sb.append(" outer ").append(ip(f, 26)).append(" > ").append(ip(f, 30)).append(" ttl ").append(u8(f, 22))
+                    .append((u8(f, 20) & 0x40) != 0 ? " DF" : "").append(" tos ").append(u8(f, 15))
+                    .append(" udp dport ").append(u16(f, 36)).append(" len ").append(u16(f, 38))
+                    .append(u16(f, 40) != 0 ? " csum" : " no-csum")
+                    .append(" vxlan flags ").append(u8(f, 42)).append(" vni ").append(u16(f, 46) << 8 | u8(f, 48))
+                    .append(" |");
+            e = 50;
+        }
+        sb.append(' ').append(mac(f, e + 6)).append(" > ").append(mac(f, e)).append(" type ").append(u16(f, e + 12));
         int ip = e + 14;
         int proto = u8(f, ip + 9);
         sb.append(" | ").append(ip(f, ip + 12)).append(" > ").append(ip(f, ip + 16)).append(" ttl ").append(u8(f, ip + 8))
@@ -356,8 +373,10 @@ class FlannelKernelDifferentialTest {
         for (String name : List.of("node1", "node2")) {
             ClusterNode n = cluster.node(name);
             views.put(name + ": ip route", n.netns().routes().show());
-            views.put(name + ": ip neigh show dev flannel.1", n.netns().arp().show(n.netns().device("flannel.1").ref()));
-            views.put(name + ": bridge fdb show dev flannel.1", cni.vxlanDevice(n).fdb().showDev());
+            if (vxlan) {
+                views.put(name + ": ip neigh show dev flannel.1", n.netns().arp().show(n.netns().device("flannel.1").ref()));
+                views.put(name + ": bridge fdb show dev flannel.1", cni.vxlanDevice(n).fdb().showDev());
+            }
             views.put(name + ": iptables-save -c", n.netfilter().iptables().save(Iptables.DEFAULT_VERSION, "now", true));
             views.put(name + ": conntrack -L", n.netfilter().conntrackList());
         }
@@ -415,8 +434,11 @@ class FlannelKernelDifferentialTest {
         Map<String, String> views = new LinkedHashMap<>();
         for (String node : List.of("node1", "node2")) {
             views.put(node + ": ip route", show(log, node, "ip", "route"));
-            views.put(node + ": ip neigh show dev flannel.1", show(log, node, "ip", "neigh", "show", "dev", "flannel.1"));
-            views.put(node + ": bridge fdb show dev flannel.1", show(log, node, "bridge", "fdb", "show", "dev", "flannel.1"));
+            if (vxlan) {
+                views.put(node + ": ip neigh show dev flannel.1", show(log, node, "ip", "neigh", "show", "dev", "flannel.1"));
+                views.put(node + ": bridge fdb show dev flannel.1", show(log, node, "bridge", "fdb", "show", "dev",
+                        "flannel.1"));
+            }
             views.put(node + ": iptables-save -c", show(log, node, "iptables-save", "-c"));
             views.put(node + ": conntrack -L", show(log, node, "conntrack", "-L"));
         }
