@@ -31,13 +31,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -111,10 +109,7 @@ abstract class FlannelKernelDifferential {
 
     @BeforeAll
     void runBothWorlds() throws IOException {
-        assumeTrue(KernelNetns.isRoot(), "not root: the flannel kernel differential tests need network namespaces");
-        for (String[] tool : TOOLS) {
-            assumeTrue(KernelNetns.onPath(tool[0]), tool[0] + " is not installed (Debian package " + tool[1] + ")");
-        }
+        KernelNetns.assumeRootAndTools("the flannel kernel differential tests", TOOLS);
         netns = new KernelNetns();
         KernelNetns.Result add = netns.add("probe");
         assumeTrue(add.ok(), "ip netns does not work here: " + add.describe());
@@ -147,13 +142,7 @@ abstract class FlannelKernelDifferential {
         if (netns != null) {
             netns.close();
         }
-        if (workDir != null) {
-            try (Stream<Path> files = Files.walk(workDir)) {
-                for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(p);
-                }
-            }
-        }
+        KernelNetns.deleteTree(workDir);
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -429,7 +418,7 @@ abstract class FlannelKernelDifferential {
             log.append(r.describe()).append('\n');
             outcomes.add(r.stdout().strip());
         }
-        sleep(200);
+        KernelNetns.sleep(200);
 
         Map<String, String> views = new LinkedHashMap<>();
         for (String node : List.of("node1", "node2")) {
@@ -457,7 +446,7 @@ abstract class FlannelKernelDifferential {
                     return java.util.Optional.of(lines.get(0));
                 }
             }
-            sleep(10);
+            KernelNetns.sleep(10);
         }
         return java.util.Optional.empty();
     }
@@ -479,12 +468,4 @@ abstract class FlannelKernelDifferential {
         }
     }
 
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        }
-    }
 }

@@ -8,10 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -86,10 +84,7 @@ class KernelDifferentialTest {
 
     @BeforeAll
     void runBothWorlds() throws IOException {
-        assumeTrue(KernelNetns.isRoot(), "not root: the kernel differential test needs to create network namespaces");
-        for (String[] tool : TOOLS) {
-            assumeTrue(KernelNetns.onPath(tool[0]), tool[0] + " is not installed (Debian package " + tool[1] + ")");
-        }
+        KernelNetns.assumeRootAndTools("the kernel differential test", TOOLS);
         netns = new KernelNetns();
         KernelNetns.Result add = netns.add(Scenario.ROUTER);
         assumeTrue(add.ok(), "ip netns does not work here: " + add.describe());
@@ -117,13 +112,7 @@ class KernelDifferentialTest {
         if (netns != null) {
             netns.close();
         }
-        if (workDir != null) {
-            try (Stream<Path> files = Files.walk(workDir)) {
-                for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(p);
-                }
-            }
-        }
+        KernelNetns.deleteTree(workDir);
     }
 
     @Test

@@ -1,5 +1,7 @@
 package dev.podlab.kernel;
 
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -10,6 +12,7 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.LinkedHashSet;
@@ -19,6 +22,7 @@ import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
  * Real Linux network namespaces for one test: each is named {@code pdl-XXXXXX-NAME} with a random
@@ -180,6 +184,17 @@ final class KernelNetns implements AutoCloseable {
         env.put("LC_ALL", "C");
     }
 
+    /**
+     * Skips the calling test (JUnit assumption, with the reason) unless this process is root and
+     * each tool is installed; {@code tools} are pairs of a command and its Debian package.
+     */
+    static void assumeRootAndTools(String test, List<String[]> tools) {
+        assumeTrue(isRoot(), "not root: " + test + " needs network namespaces");
+        for (String[] tool : tools) {
+            assumeTrue(onPath(tool[0]), tool[0] + " is not installed (Debian package " + tool[1] + ")");
+        }
+    }
+
     /** True when {@code tool} is an executable file on the PATH (or in the sbin directories). */
     static boolean onPath(String tool) {
         String path = System.getenv().getOrDefault("PATH", "") + ":" + SBIN;
@@ -203,6 +218,28 @@ final class KernelNetns implements AutoCloseable {
             return false;
         }
         return false;
+    }
+
+    /** Deletes a work directory and everything in it; null does nothing. */
+    static void deleteTree(Path dir) throws IOException {
+        if (dir == null) {
+            return;
+        }
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    /** {@code Thread.sleep}, an interrupt becoming an IllegalStateException (the flag kept). */
+    static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
     }
 
     private static void deleteQuietly(Path p) {

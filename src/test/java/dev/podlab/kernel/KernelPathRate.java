@@ -12,10 +12,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
-import java.util.stream.Stream;
 
 /**
  * How fast the real kernel forwards the path {@code CrossNodeUdpBench} emulates, measured on this
@@ -154,11 +152,7 @@ public final class KernelPathRate {
             System.out.printf(Locale.ROOT, "%-6s %,14.0f %,14.0f %,14.0f %8.2f%n", "median", median(results, 0),
                     median(results, 1), median(results, 2), median(results, 3));
         } finally {
-            try (Stream<Path> files = Files.walk(work)) {
-                for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(p);
-                }
-            }
+            KernelNetns.deleteTree(work);
         }
     }
 

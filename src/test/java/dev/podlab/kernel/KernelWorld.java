@@ -65,7 +65,7 @@ final class KernelWorld {
         Map<String, String> neighSettled = neighAfter;
         long deadline = System.nanoTime() + SETTLE_TIMEOUT.toNanos();
         while (PodlabWorld.unsettled(neighSettled) && System.nanoTime() < deadline) {
-            sleep(250);
+            KernelNetns.sleep(250);
             neighSettled = neighbours();
         }
         return new Snapshot(outcomes, routes, neighAfter, neighSettled, conntrack, save, traffic, log.toString());
@@ -114,12 +114,4 @@ final class KernelWorld {
         log.append(r.describe()).append('\n');
     }
 
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        }
-    }
 }
