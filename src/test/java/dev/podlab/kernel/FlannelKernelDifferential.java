@@ -35,6 +35,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -64,7 +65,8 @@ import org.junit.jupiter.api.TestInstance;
  *       flannel.1} and {@code bridge fdb show dev flannel.1} of both nodes: line for line;</li>
  *   <li>{@code iptables-save -c} of both nodes: every rule and policy counter;</li>
  *   <li>{@code conntrack -L} of both nodes, normalised as {@link Outcomes#conntrack} does (for
- *       VXLAN the outer flows too).</li>
+ *       VXLAN the outer flows too: one per inner flow and direction, unless the kernel's random
+ *       source ports of two of them collide, about one run in a few thousand).</li>
  * </ul>
  *
  * <p>Skipped (with the reason) when not root, when {@code ip netns}, VXLAN or iptables does not work
@@ -405,7 +407,7 @@ abstract class FlannelKernelDifferential {
 
         List<String> outcomes = new ArrayList<>();
         String b = Ipv4Address.toString(cluster.pod(B).ip());
-        check(log, netns.exec("a", COMMAND, List.of("python3", py.toString(), "send-udp", b,
+        FlannelScenario.require(log, netns.exec("a", COMMAND, List.of("python3", py.toString(), "send-udp", b,
                 String.valueOf(FlannelScenario.UDP_DPORT), String.valueOf(FlannelScenario.UDP_SPORT),
                 FlannelScenario.hex(FlannelScenario.UDP_PAYLOAD))));
         outcomes.add(awaitFirstLine(receivedFile).map(l -> "b received " + l).orElse("b received nothing"));
@@ -437,28 +439,24 @@ abstract class FlannelKernelDifferential {
         return new Run(outcomes, frames, views, log.toString());
     }
 
-    private java.util.Optional<String> awaitFirstLine(Path file) throws IOException {
+    private Optional<String> awaitFirstLine(Path file) throws IOException {
         long deadline = System.nanoTime() + SECOND;
         while (System.nanoTime() < deadline) {
             if (Files.exists(file)) {
                 List<String> lines = Files.readAllLines(file);
                 if (!lines.isEmpty()) {
-                    return java.util.Optional.of(lines.get(0));
+                    return Optional.of(lines.get(0));
                 }
             }
             KernelNetns.sleep(10);
         }
-        return java.util.Optional.empty();
+        return Optional.empty();
     }
 
     private String show(StringBuilder log, String ns, String... argv) {
         KernelNetns.Result r = netns.exec(ns, COMMAND, List.of(argv));
-        check(log, r);
-        return r.stdout();
-    }
-
-    private static void check(StringBuilder log, KernelNetns.Result r) {
         FlannelScenario.require(log, r);
+        return r.stdout();
     }
 
     private static void expectFirstLine(StringBuilder log, String want, String got) {
