@@ -303,12 +303,8 @@ final class FlowMemo implements MemoInterner.Kept {
                 || !Objects.equals(decidingChain, m.decidingChain)) {
             return false;
         }
-        for (int i = 0; i < ruleCount; i++) {
-            if (rules[i] != m.rules[i]) {
-                return false;
-            }
-        }
-        return true;
+        // Rule keeps Object's equals: the same rules, by identity.
+        return Arrays.equals(rules, 0, ruleCount, m.rules, 0, ruleCount);
     }
 
     @Override

@@ -145,17 +145,9 @@ final class HookMemo implements MemoInterner.Kept {
                 || ruleCount != m.ruleCount || policyCount != m.policyCount) {
             return false;
         }
-        for (int i = 0; i < ruleCount; i++) {
-            if (rules[i] != m.rules[i]) {
-                return false;
-            }
-        }
-        for (int i = 0; i < policyCount; i++) {
-            if (policies[i] != m.policies[i]) {
-                return false;
-            }
-        }
-        return true;
+        // Rule and Chain keep Object's equals: the same rules and chains, by identity.
+        return Arrays.equals(rules, 0, ruleCount, m.rules, 0, ruleCount)
+                && Arrays.equals(policies, 0, policyCount, m.policies, 0, policyCount);
     }
 
     @Override

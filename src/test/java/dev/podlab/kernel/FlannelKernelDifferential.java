@@ -338,8 +338,10 @@ abstract class FlannelKernelDifferential {
         sim.runUntil(sim.now() + 500 * MS);
 
         List<String> outcomes = new ArrayList<>();
-        // sendto from a socket bound to a fixed port, unconnected: DF, TTL 64 (the ID is masked).
-        ByteBuf frame = cluster.network().frames().udp(new Ipv4Spec().addresses(a.ip(), b.ip()).df(true).id(0).ttl(64),
+        // sendto from a socket bound to a fixed port, unconnected: DF, ignore_df (IP_PMTUDISC_WANT),
+        // so the ID is the hashed generator's (compared masked: the kernel's key is random).
+        int id = a.netns().stack().ipIdent().unconnected(true, true, a.ip(), b.ip(), IpProtocol.UDP);
+        ByteBuf frame = cluster.network().frames().udp(new Ipv4Spec().addresses(a.ip(), b.ip()).df(true).id(id).ttl(64),
                 FlannelScenario.UDP_SPORT, FlannelScenario.UDP_DPORT, Unpooled.wrappedBuffer(FlannelScenario.UDP_PAYLOAD));
         a.netns().stack().send(new Packet(frame, LinkType.ETHERNET).id(cluster.network().nextPacketId())
                 .timestampNs(sim.now()).csumUnnecessary(true));
